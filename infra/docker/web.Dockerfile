@@ -1,0 +1,39 @@
+# Web image: Node + pnpm (pinned by apps/web/package.json's packageManager, via
+# corepack) + a pnpm store pre-filled from the lock file. The source is
+# bind-mounted at /app at run time and node_modules is the web_node_modules
+# volume, so the build context (apps/web, filtered by apps/web/.dockerignore)
+# holds only package.json and pnpm-lock.yaml.
+ARG NODE_IMAGE=node:22-bookworm
+FROM ${NODE_IMAGE}
+
+ARG COREPACK_VERSION=0.34.0
+ENV NEXT_TELEMETRY_DISABLED=1 \
+    COREPACK_ENABLE_DOWNLOAD_PROMPT=0 \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+
+# Extra CA certificates (EXTRA_CA_CERTS_DIR) for TLS-intercepting proxies.
+COPY --from=extra_ca . /usr/local/share/ca-certificates/extra/
+RUN if ls /usr/local/share/ca-certificates/extra/*.crt >/dev/null 2>&1; then update-ca-certificates; fi
+
+# A recent corepack: the one bundled with older Node releases carries outdated
+# registry keys and refuses current pnpm releases.
+RUN if [ "$(corepack --version 2>/dev/null)" != "${COREPACK_VERSION}" ]; then \
+      npm install -g "corepack@${COREPACK_VERSION}"; \
+    fi \
+    && corepack enable
+
+WORKDIR /app
+COPY package.json pnpm-lock.yaml ./
+# COREPACK_INTEGRITY_KEYS=0 is needed behind registry mirrors that strip package
+# signatures; corepack treats an *empty* value as "skip checks" too, so only
+# export it when it was really set.
+ARG COREPACK_INTEGRITY_KEYS=
+RUN if [ -z "${COREPACK_INTEGRITY_KEYS}" ]; then unset COREPACK_INTEGRITY_KEYS; fi \
+    && corepack install \
+    && pnpm fetch --frozen-lockfile
+
+EXPOSE 3000
+# The spec's start-up: install dependencies into the volume (from the baked
+# store; a no-op when nothing changed), then the Next dev server.
+CMD ["sh", "-c", "pnpm install --frozen-lockfile --prefer-offline --config.confirmModulesPurge=false && exec pnpm dev"]

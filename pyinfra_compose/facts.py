@@ -1,0 +1,190 @@
+"""pyinfra facts about a compose project: one remote query each, "absent" is a value."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pyinfra.api import FactBase
+
+from pyinfra_compose import commands as cmd
+from pyinfra_compose.buildinputs import LocalBuild
+from pyinfra_compose.errors import ParseError
+from pyinfra_compose.parse import Container, parse_config_hashes, parse_ps
+from pyinfra_compose.plan import BuildRecord
+from pyinfra_compose.project import ComposeProject
+
+SEPARATOR = "----pyinfra-compose----"
+
+
+@dataclass(frozen=True)
+class DockerStatus:
+    client: str  # "" when the docker CLI is missing
+    compose: str  # "" when compose v2 is missing
+    server: str  # "" when the daemon does not answer
+    server_error: str
+
+    @property
+    def compose_v2(self) -> bool:
+        return self.compose.lstrip("v").split(".")[0].isdigit() and int(self.compose.lstrip("v").split(".")[0]) >= 2
+
+
+class DockerPresence(FactBase[DockerStatus]):
+    """Whether docker and compose v2 are installed, their versions, and whether the daemon answers."""
+
+    def command(self) -> str:
+        client = cmd.shell(["docker", "version", "--format", "{{.Client.Version}}"])
+        compose = cmd.shell(["docker", "compose", "version", "--short"])
+        server = cmd.shell(["docker", "info", "--format", "{{.ServerVersion}}"])
+        return (
+            "if command -v docker >/dev/null 2>&1; then "
+            f'echo "client=$({client} 2>/dev/null | head -n1)"; '
+            f'echo "compose=$({compose} 2>/dev/null)"; '
+            f'echo "server=$({server} 2>/dev/null)"; '
+            f'echo "server_error=$({server} 2>&1 >/dev/null | head -n1)"; '
+            "else echo client=; fi"
+        )
+
+    def process(self, output: list[str]) -> DockerStatus:
+        values = dict(line.partition("=")[::2] for line in output if "=" in line)
+        return DockerStatus(
+            client=values.get("client", "").strip(),
+            compose=values.get("compose", "").strip(),
+            server=values.get("server", "").strip(),
+            server_error=values.get("server_error", "").strip(),
+        )
+
+
+class ComposeContainers(FactBase[list[Container]]):
+    """The project's containers as they run (state, health, exit code, config hash, image id).
+
+    Addressed by project name only, from "/", so it answers without the compose file:
+    before the first deploy, and for orphans. No containers is an empty list.
+    """
+
+    def command(self, project_name: str) -> str:
+        argv = ["docker", "compose", "-p", project_name, "ps", "--all", "--no-trunc", "--format", "json"]
+        return f"cd / && {cmd.shell(argv)}"
+
+    def process(self, output: list[str]) -> list[Container]:
+        return parse_ps("\n".join(output))
+
+
+@dataclass(frozen=True)
+class DesiredConfig:
+    hashes: dict[str, str]  # active services -> config hash
+    services: tuple[str, ...]  # every service of the compose files, any profile
+
+
+class ComposeDesiredConfig(FactBase["DesiredConfig | None"]):
+    """Desired per-service config hashes; None when the compose file is not on the target yet."""
+
+    def command(self, project: ComposeProject) -> str:
+        first_file = project.path(project.files[0])
+        every_profile = cmd.compose_base(project) + ["--profile", "*", "config", "--services"]
+        return (
+            f"if [ -f {cmd.shell([first_file])} ]; then "
+            f"{cmd.shell(cmd.config_hashes(project))} && echo {SEPARATOR} && {cmd.shell(every_profile)}; "
+            f"else echo {cmd.ABSENT}; fi"
+        )
+
+    def process(self, output: list[str]) -> DesiredConfig | None:
+        if output and output[0].strip() == cmd.ABSENT:
+            return None
+        text = "\n".join(output)
+        hashes_text, sep, services_text = text.partition(SEPARATOR)
+        if not sep:
+            raise ParseError(f"unexpected output of `docker compose config`: {text[:200]!r}")
+        return DesiredConfig(
+            hashes=parse_config_hashes(hashes_text),
+            services=tuple(line.strip() for line in services_text.splitlines() if line.strip()),
+        )
+
+
+class ComposeBuildState(FactBase[dict[str, BuildRecord]]):
+    """Per built service: the image's current id and the id its build-digest tag points to."""
+
+    def command(self, builds: Mapping[str, LocalBuild]) -> str:
+        lines = []
+        for service, build in sorted(builds.items()):
+            tagged = cmd.build_tag(build.image, build.digest)
+            lines.append(
+                f"printf '%s %s %s\\n' {cmd.shell([service])} "
+                f"\"$({cmd.or_absent(cmd.image_id(build.image))})\" \"$({cmd.or_absent(cmd.image_id(tagged))})\""
+            )
+        return "; ".join(lines) or "true"
+
+    def process(self, output: list[str]) -> dict[str, BuildRecord]:
+        records = {}
+        for line in output:
+            parts = line.split()
+            if len(parts) != 3:
+                raise ParseError(f"unexpected build state line: {line!r}")
+            service, image_id, tagged_id = (None if part == cmd.ABSENT else part for part in parts)
+            records[str(service)] = BuildRecord(image_id=image_id, tagged_id=tagged_id)
+        return records
+
+
+@dataclass(frozen=True)
+class HealthDetails:
+    status: str
+    probes: tuple[str, ...]  # last probe outputs, newest last, each "exit N: output"
+    log_tail: tuple[str, ...]
+
+
+class ComposeServiceHealth(FactBase["HealthDetails | None"]):
+    """Health details of one service for diagnostics: last probe outputs and log tail."""
+
+    def command(self, project: ComposeProject, service: str, container_id: str, tail: int = 20) -> str:
+        return (
+            f"{cmd.or_absent(cmd.health_log(container_id))}; echo {SEPARATOR}; "
+            f"{cmd.shell(cmd.logs(project, service, tail))} 2>&1 || true"
+        )
+
+    def process(self, output: list[str]) -> HealthDetails | None:
+        text = "\n".join(output)
+        health_text, _, logs_text = text.partition(SEPARATOR)
+        return parse_health_details(health_text, logs_text)
+
+
+def parse_health_details(health_text: str, logs_text: str) -> HealthDetails:
+    """Docker's State.Health JSON (or "null"/ABSENT) plus raw log lines."""
+    status, probes = "", ()
+    try:
+        health = json.loads(health_text.strip()) if health_text.strip() not in ("", cmd.ABSENT) else None
+    except ValueError:
+        health = None
+    if isinstance(health, dict):
+        status = str(health.get("Status", ""))
+        probes = tuple(
+            f"exit {entry.get('ExitCode')}: {str(entry.get('Output', '')).strip()[:500]}"
+            for entry in (health.get("Log") or [])[-3:]
+        )
+    logs = tuple(line for line in logs_text.splitlines() if line.strip())
+    return HealthDetails(status=status, probes=probes, log_tail=logs)
+
+
+@dataclass(frozen=True)
+class ProjectResources:
+    containers: tuple[str, ...]
+    networks: tuple[str, ...]
+    volumes: tuple[str, ...]
+
+
+class ComposeProjectResources(FactBase[ProjectResources]):
+    """Everything labelled with the project's name: containers, networks, volumes."""
+
+    def command(self, project_name: str) -> str:
+        listings = [cmd.shell(argv) for argv in cmd.project_resources(project_name)]
+        return f"; echo {SEPARATOR}; ".join(listings)
+
+    def process(self, output: list[str]) -> ProjectResources:
+        sections: list[list[str]] = [[]]
+        for line in output:
+            if line.strip() == SEPARATOR:
+                sections.append([])
+            elif line.strip():
+                sections[-1].append(line.strip())
+        sections += [[]] * (3 - len(sections))
+        return ProjectResources(*(tuple(section) for section in sections[:3]))

@@ -1,0 +1,157 @@
+"""pyinfra operations for compose projects: facts in, named decisions, commands out.
+
+Operation bodies run at plan time too (and twice without -y), so they never poll or
+sleep: health waiting happens in a callback that only runs when the deploy executes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from pyinfra import host, logger
+from pyinfra.api import FunctionCommand, OperationError, StringCommand, operation
+from pyinfra.api.operation import OperationMeta
+
+from pyinfra_compose import commands as cmd
+from pyinfra_compose.buildinputs import LocalBuild
+from pyinfra_compose.facts import ComposeBuildState, ComposeContainers, ComposeDesiredConfig, ComposeProjectResources
+from pyinfra_compose.health import verdict
+from pyinfra_compose.plan import CREATE, RECREATE, START, Plan, plan_up
+from pyinfra_compose.project import ComposeProject
+from pyinfra_compose.waiting import wait_until_healthy
+
+_printed: dict[tuple[str, str], set[str]] = {}
+
+
+def _say_once(lines: list[str]) -> None:
+    """Print plan lines once per host and operation, though the body runs twice without -y."""
+    seen = _printed.setdefault((host.name, str(host.current_op_hash)), set())
+    for line in lines:
+        if line not in seen:
+            seen.add(line)
+            logger.info(f"{host.print_prefix}{line}")
+
+
+def _changed(meta: OperationMeta) -> bool:
+    """Whether an earlier operation changed (after it ran) or will change (while planning)."""
+    return meta.did_change() if meta.is_complete() else meta.will_change
+
+
+def current_plan(project: ComposeProject, builds: Mapping[str, LocalBuild] | None = None) -> Plan | None:
+    """What `up` would change on this host now; None when the compose file is not there yet."""
+    desired = host.get_fact(ComposeDesiredConfig, project=project)
+    if desired is None:
+        return None
+    containers = host.get_fact(ComposeContainers, project_name=project.project_name)
+    active = {service: build for service, build in (builds or {}).items() if service in desired.hashes}
+    records = host.get_fact(ComposeBuildState, builds=active) if active else {}
+    return plan_up(desired.hashes, desired.services, containers, records)
+
+
+def _build_commands(project: ComposeProject, services: Iterable[str], builds: Mapping[str, LocalBuild]):
+    """Build exactly these services, then tag each image with the digest it was built from."""
+    services = sorted(services)
+    yield StringCommand(cmd.shell(cmd.build(project, services)))
+    for service in services:
+        yield StringCommand(cmd.tag_build(builds[service].image, builds[service].digest))
+
+
+@operation()
+def up(
+    project: ComposeProject,
+    builds: Mapping[str, LocalBuild] | None = None,
+):
+    """
+    Bring a compose project to its desired state, changing only what differs.
+
+    + project: the compose project (`ComposeProject`)
+    + builds: service -> `LocalBuild` (image name, digest of its build inputs), from
+      `buildinputs.local_builds`; a service whose digest moved since its image was
+      built is rebuilt, and only it
+
+    No change (and nothing run) when every active service's container carries the
+    desired config hash, runs (healthy where checked), no image needs a rebuild and
+    no orphan exists.
+
+    **Example:**
+
+    .. code:: python
+
+        compose.up(name="Stack up", project=ComposeProject("/srv/app", "app"))
+    """
+    plan = current_plan(project, builds)
+    if plan is None:
+        _say_once([f"compose project {project.project_name} is not deployed yet: build and create everything"])
+        if builds:
+            yield from _build_commands(project, builds, builds)
+        yield StringCommand(cmd.shell(cmd.up(project)))
+        return
+    if plan.is_noop:
+        host.noop(f"compose project {project.project_name} is up to date")
+        return
+
+    _say_once(plan.lines())
+    if plan.builds:
+        yield from _build_commands(project, plan.builds, builds or {})
+    disabled = [c.container_id for c in plan.changes if c.action == "remove" and c.reason == "profile not enabled"]
+    if disabled:
+        yield StringCommand(cmd.shell(cmd.remove_containers(disabled)))
+    converge = plan.builds or any(c.action in (CREATE, START) for c in plan.changes) or any(
+        c.action == RECREATE and c.reason != "container is unhealthy" for c in plan.changes
+    )
+    if converge or any(c.action == "remove" and c.reason.startswith("orphan") for c in plan.changes):
+        yield StringCommand(cmd.shell(cmd.up(project)))
+    unhealthy = [c.service for c in plan.changes if c.reason == "container is unhealthy"]
+    if unhealthy:
+        yield StringCommand(cmd.shell(cmd.up(project, unhealthy, force_recreate=True)))
+
+
+@operation()
+def wait_healthy(project: ComposeProject, timeout: float = 300, interval: float = 2, after: OperationMeta | None = None):
+    """
+    Wait until every active service is healthy (or running, without a healthcheck; a
+    one-shot service that exited 0 counts as done), judged from the engine's own state.
+
+    + project: the compose project
+    + timeout: seconds before failing, naming the services that are not healthy
+    + interval: seconds between two looks at the services
+    + after: the `up` operation this waits for; when it changed anything, always wait
+
+    Fails at once on an unhealthy or exited service, with its last health-probe
+    outputs and log lines. No change when everything is already healthy.
+    """
+    desired = host.get_fact(ComposeDesiredConfig, project=project)
+    if desired is not None and not (after is not None and _changed(after)):
+        now = verdict(desired.hashes, host.get_fact(ComposeContainers, project_name=project.project_name))
+        if now.healthy:
+            host.noop(f"all {len(now.statuses)} services of {project.project_name} are healthy")
+            return
+    yield FunctionCommand(wait_until_healthy, (project, timeout, interval), {})
+
+
+@operation()
+def down(project_name: str, purge: bool = False):
+    """
+    Stop and remove a compose project's containers and networks; volumes too with purge.
+
+    + project_name: the compose project name
+    + purge: also remove the project's named volumes (its data)
+
+    No change when nothing of the project exists.
+    """
+    resources = host.get_fact(ComposeProjectResources, project_name=project_name)
+    leftovers = resources.containers or resources.networks or (purge and resources.volumes)
+    if not leftovers:
+        kept = f"; {len(resources.volumes)} volume(s) kept" if resources.volumes else ""
+        host.noop(f"compose project {project_name} is not running{kept}")
+        return
+    _say_once(
+        [f"remove {len(resources.containers)} container(s), {len(resources.networks)} network(s)"]
+        + ([f"remove volumes: {', '.join(resources.volumes)}"] if purge and resources.volumes else [])
+    )
+    if resources.containers or resources.networks:
+        yield StringCommand(cmd.shell(cmd.down(project_name, volumes=purge)))
+    if purge and resources.volumes:
+        # Without its compose file, `down --volumes` cannot know the named volumes; remove
+        # them by label-derived name so a purge never silently keeps data.
+        yield StringCommand(cmd.shell(cmd.remove_volumes(resources.volumes)))
