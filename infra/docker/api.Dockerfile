@@ -18,10 +18,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt \
     PIP_CERT=/etc/ssl/certs/ca-certificates.crt
 
-# Extra CA certificates (EXTRA_CA_CERTS_DIR) for TLS-intercepting proxies. Not
-# secret, so a layer is fine; an empty directory changes nothing.
-COPY --from=extra_ca . /usr/local/share/ca-certificates/extra/
-RUN if ls /usr/local/share/ca-certificates/extra/*.crt >/dev/null 2>&1; then update-ca-certificates; fi
+# Extra CA certificates for TLS-intercepting proxies: PEM text in EXTRA_CA_CERTS
+# (a build arg, since the engine's builtin BuildKit lacks additional contexts).
+# Not secret, so a layer is fine; empty changes nothing.
+ARG EXTRA_CA_CERTS=
+RUN if [ -n "${EXTRA_CA_CERTS}" ]; then \
+      printf '%s\n' "${EXTRA_CA_CERTS}" > /usr/local/share/ca-certificates/extra-ca.crt && update-ca-certificates; \
+    fi
 
 # Poetry lives in its own venv so syncing the app's dependencies can never remove
 # Poetry's; an image that already ships this version (the offline stand-in) skips it.

@@ -12,9 +12,13 @@ ENV NEXT_TELEMETRY_DISABLED=1 \
     NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 
-# Extra CA certificates (EXTRA_CA_CERTS_DIR) for TLS-intercepting proxies.
-COPY --from=extra_ca . /usr/local/share/ca-certificates/extra/
-RUN if ls /usr/local/share/ca-certificates/extra/*.crt >/dev/null 2>&1; then update-ca-certificates; fi
+# Extra CA certificates for TLS-intercepting proxies: PEM text in EXTRA_CA_CERTS
+# (a build arg, since the engine's builtin BuildKit lacks additional contexts).
+# Not secret, so a layer is fine; empty changes nothing.
+ARG EXTRA_CA_CERTS=
+RUN if [ -n "${EXTRA_CA_CERTS}" ]; then \
+      printf '%s\n' "${EXTRA_CA_CERTS}" > /usr/local/share/ca-certificates/extra-ca.crt && update-ca-certificates; \
+    fi
 
 # A recent corepack: the one bundled with older Node releases carries outdated
 # registry keys and refuses current pnpm releases.
