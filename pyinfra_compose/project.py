@@ -33,22 +33,23 @@ class ComposeProject:
     pull: str | None = None
 
     def __post_init__(self) -> None:
+        # First: a string would otherwise be validated character by character.
+        for name in ("files", "env_files", "profiles"):
+            if isinstance(getattr(self, name), str):
+                raise SettingsError(f"{name}: must be a list, not a string")
         if not self.project_dir or not self.project_dir.startswith("/"):
             raise SettingsError(f"project_dir: {self.project_dir!r} must be an absolute path")
-        if not _PROJECT_NAME.match(self.project_name):
+        if not _PROJECT_NAME.fullmatch(self.project_name):
             raise SettingsError(
                 f"project_name: {self.project_name!r} must be lowercase letters, digits, '-' or '_'"
             )
         if not self.files:
             raise SettingsError("files: at least one compose file is needed")
         for profile in self.profiles:
-            if not _PROFILE.match(profile):
+            if not _PROFILE.fullmatch(profile):
                 raise SettingsError(f"profiles: {profile!r} is not a valid compose profile name")
         if self.pull is not None and self.pull not in PULL_POLICIES:
             raise SettingsError(f"pull: {self.pull!r} must be one of {', '.join(PULL_POLICIES)}")
-        for name in ("files", "env_files", "profiles"):
-            if isinstance(getattr(self, name), str):
-                raise SettingsError(f"{name}: must be a list, not a string")
 
     def path(self, relative: str) -> str:
         """A path on the target: absolute paths stay, relative ones join project_dir."""

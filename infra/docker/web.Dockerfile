@@ -35,9 +35,12 @@ COPY package.json pnpm-lock.yaml ./
 ARG COREPACK_INTEGRITY_KEYS=
 RUN if [ -z "${COREPACK_INTEGRITY_KEYS}" ]; then unset COREPACK_INTEGRITY_KEYS; fi \
     && corepack install \
-    && pnpm fetch --frozen-lockfile
+    && pnpm fetch --frozen-lockfile --store-dir /pnpm-store
 
 EXPOSE 3000
 # The spec's start-up: install dependencies into the volume (from the baked
-# store; a no-op when nothing changed), then the Next dev server.
-CMD ["sh", "-c", "pnpm install --frozen-lockfile --prefer-offline --config.confirmModulesPurge=false && exec pnpm dev"]
+# store; a no-op when nothing changed), then the Next dev server. The store path is
+# explicit in both commands: by default pnpm ignores a store on another filesystem
+# than the project's and creates /app/.pnpm-store instead, i.e. in the host's
+# source tree (the bind mount), downloading everything again at each cold start.
+CMD ["sh", "-c", "pnpm install --frozen-lockfile --prefer-offline --store-dir /pnpm-store --config.confirmModulesPurge=false && exec pnpm dev"]

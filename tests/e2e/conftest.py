@@ -1,0 +1,46 @@
+"""Session-wide fixtures of the end-to-end suite: built once, shared by every test.
+
+Nothing here skips: without a Docker engine the e2e tests fail, loudly.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.e2e.helpers import LOCAL_IMAGES, REPO, extra_ca_dir, run
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> None:
+    """A Docker engine with compose v2 answers (installed and started by .ci/run)."""
+    info = run(["docker", "info", "--format", "{{.ServerVersion}}"], check=False)
+    assert info.returncode == 0, f"no Docker engine answers: {info.stderr.strip()} (start dockerd; see .ci/run)"
+    version = run(["docker", "compose", "version", "--short"], check=False).stdout.strip()
+    assert version.lstrip("v").startswith("2."), f"compose v2 is needed, found {version!r}"
+
+
+@pytest.fixture(scope="session")
+def offline_images(docker_engine) -> dict[str, str]:
+    """The devstack-local/* stand-in images, built once (images/build.sh skips what exists)."""
+    env = dict(os.environ)
+    if extra_ca_dir():
+        env["EXTRA_CA_CERTS_DIR"] = str(extra_ca_dir())
+    run(["bash", str(REPO / "images" / "build.sh"), "debian", "postgres", "redis", "python", "node"], env=env, timeout=1800)
+    return dict(LOCAL_IMAGES)
+
+
+@pytest.fixture(scope="session")
+def busybox_image(docker_engine) -> str:
+    """A 2 MB image made from Debian's busybox-static: the small stack of the compose tests."""
+    name = "pyinfra-compose-test/busybox:1"
+    if run(["docker", "image", "inspect", name], check=False).returncode != 0:
+        run(["bash", str(REPO / "tests" / "e2e" / "make_busybox_image.sh"), name])
+    return name

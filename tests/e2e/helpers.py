@@ -1,0 +1,162 @@
+"""Small helpers shared by the end-to-end tests (real Docker engine, real SSH)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PYINFRA = [str(Path(os.sys.executable).with_name("pyinfra"))]
+
+# The Debian-package stand-ins of images/ (no registry is reachable in CI).
+LOCAL_IMAGES = {
+    "POSTGRES_IMAGE": "devstack-local/postgres:17",
+    "REDIS_IMAGE": "devstack-local/redis:8",
+    "PGADMIN_IMAGE": "devstack-local/pgadmin4:latest",
+    "PYTHON_IMAGE": "devstack-local/python:3.13",
+    "NODE_IMAGE": "devstack-local/node:20",
+}
+
+
+def run(argv: list[str], check: bool = True, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command, capturing text output; on failure show it all in the assertion."""
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"command failed ({result.returncode}): {' '.join(argv)}\n"
+            f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def extra_ca_dir() -> Path | None:
+    """Extra CA certificates of this machine (TLS-intercepting proxy), if any."""
+    directory = Path(os.environ.get("EXTRA_CA_CERTS_DIR", "/usr/local/share/ca-certificates"))
+    return directory if any(directory.glob("*.crt")) else None
+
+
+def extra_ca_pem() -> str:
+    directory = extra_ca_dir()
+    if directory is None:
+        return ""
+    return "\n".join(p.read_text().strip() for p in sorted(directory.glob("*.crt")))
+
+
+def ps(project: str) -> list[dict]:
+    """`docker compose ps --all` records of a project (any compose JSON format)."""
+    out = run(["docker", "compose", "-p", project, "ps", "--all", "--no-trunc", "--format", "json"], cwd="/").stdout
+    out = out.strip()
+    if not out:
+        return []
+    return json.loads(out) if out.startswith("[") else [json.loads(line) for line in out.splitlines()]
+
+
+def container_ids(project: str) -> dict[str, tuple[str, str]]:
+    """service -> (container id, start time): what must not move on a no-op deploy."""
+    result = {}
+    for record in ps(project):
+        started = run(["docker", "inspect", "--format", "{{.State.StartedAt}}", record["ID"]]).stdout.strip()
+        result[record["Service"]] = (record["ID"], started)
+    return result
+
+
+def http_get(url: str, timeout: float = 5) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def wait_for(predicate, timeout: float, interval: float = 1, what: str = "condition"):
+    """Poll a predicate (bounded in time); return its first truthy value or fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except (OSError, ValueError) as error:
+            last = error
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def psql(project: str, sql: str, user: str = "app", db: str = "app") -> str:
+    """Run SQL inside the project's postgres container."""
+    return run(
+        ["docker", "compose", "-p", project, "exec", "-T", "postgres", "psql", "-U", user, "-d", db, "-tAc", sql],
+        cwd="/",
+    ).stdout.strip()
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a simple env file (comments and blank lines skipped), in order."""
+    values: dict[str, str] = {}
+    for line in Path(path).read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip()] = value.strip()
+    return values
+
+
+def write_env_file(path: Path, values: dict[str, str]) -> Path:
+    """Write KEY=VALUE lines. Multi-line values become double-quoted with literal \\n
+    between lines (compose's env-file parser turns \\n back into newlines there)."""
+    lines = []
+    for key, value in values.items():
+        if "\n" in value:
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            value = f'"{escaped}"'
+        lines.append(f"{key}={value}")
+    Path(path).write_text("\n".join(lines) + "\n")
+    return Path(path)
+
+
+_VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+def element_text(html: str, testid: str) -> str | None:
+    """Text content of the first element with data-testid=`testid` (None if absent)."""
+    from html.parser import HTMLParser
+
+    class _Finder(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.depth = 0  # > 0 while inside the element
+            self.done = False
+            self.parts: list[str] = []
+            self.found = False
+
+        def handle_starttag(self, tag, attrs):
+            if self.done:
+                return
+            if self.depth and tag in _VOID_ELEMENTS:
+                return
+            if self.depth:
+                self.depth += 1
+            elif dict(attrs).get("data-testid") == testid:
+                self.found = True
+                self.depth = 1
+
+        def handle_endtag(self, tag):
+            if self.depth and tag not in _VOID_ELEMENTS:
+                self.depth -= 1
+                if not self.depth:
+                    self.done = True
+
+        def handle_data(self, data):
+            if self.depth and not self.done:
+                self.parts.append(data)
+
+    finder = _Finder()
+    finder.feed(html)
+    return " ".join(" ".join(finder.parts).split()) if finder.found else None

@@ -1,0 +1,246 @@
+"""facts.py: each fact's remote command by exact string, and process() on captured output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pyinfra_compose.buildinputs import LocalBuild
+from pyinfra_compose.errors import ParseError
+from pyinfra_compose.facts import (
+    ComposeBuildState,
+    ComposeContainers,
+    ComposeDesiredConfig,
+    ComposeProjectResources,
+    ComposeServiceHealth,
+    DesiredConfig,
+    DockerPresence,
+    DockerStatus,
+    HealthDetails,
+    ProjectResources,
+    parse_health_details,
+)
+from pyinfra_compose.plan import BuildRecord
+from pyinfra_compose.project import ComposeProject
+
+CAPTURED = Path(__file__).parent / "fixtures" / "compose-2.40.3"
+ABSENT = "__pyinfra_compose_absent__"
+SEP = "----pyinfra-compose----"
+PROJECT = ComposeProject("/srv/app", "app", env_files=(".env",), profiles=("web",))
+BASE = "docker compose --project-directory /srv/app -p app -f /srv/app/docker-compose.yml --env-file /srv/app/.env --profile web"
+DIGEST = "ab" * 32
+
+
+def lines(name: str) -> list[str]:
+    return (CAPTURED / name).read_text().splitlines()
+
+
+# DockerPresence
+
+
+def test_docker_presence_command():
+    assert DockerPresence().command() == (
+        "if command -v docker >/dev/null 2>&1; then "
+        "echo \"client=$(docker version --format '{{.Client.Version}}' 2>/dev/null | head -n1)\"; "
+        'echo "compose=$(docker compose version --short 2>/dev/null)"; '
+        "echo \"server=$(docker info --format '{{.ServerVersion}}' 2>/dev/null)\"; "
+        "echo \"server_error=$(docker info --format '{{.ServerVersion}}' 2>&1 >/dev/null | head -n1)\"; "
+        "else echo client=; fi"
+    )
+
+
+def test_docker_presence_all_there():
+    status = DockerPresence().process(lines("fact-presence.txt"))
+    assert status == DockerStatus(client="28.2.2", compose="2.40.3", server="20.10.24+dfsg1", server_error="")
+    assert status.compose_v2
+
+
+def test_docker_presence_docker_missing():
+    status = DockerPresence().process(lines("fact-presence-nodocker.txt"))
+    assert status == DockerStatus(client="", compose="", server="", server_error="")
+    assert not status.compose_v2
+
+
+def test_docker_presence_daemon_down():
+    status = DockerPresence().process(lines("fact-presence-daemon-down.txt"))
+    assert (status.client, status.compose, status.server) == ("28.2.2", "2.40.3", "")
+    assert status.server_error == (
+        "Cannot connect to the Docker daemon at unix:///nonexistent.sock. Is the docker daemon running?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("compose", "v2"),
+    [("2.40.3", True), ("v2.17.0", True), ("3.0.0", True), ("1.29.2", False), ("", False), ("unknown", False)],
+)
+def test_compose_v2(compose, v2):
+    assert DockerStatus("1", compose, "1", "").compose_v2 is v2
+
+
+def test_docker_presence_value_with_equals_sign():
+    status = DockerPresence().process(["client=1", "compose=", "server=", "server_error=error: a=b"])
+    assert status.server_error == "error: a=b"
+
+
+# ComposeContainers
+
+
+def test_containers_command_needs_no_compose_file():
+    assert ComposeContainers().command(project_name="app") == (
+        "cd / && docker compose -p app ps --all --no-trunc --format json"
+    )
+    assert ComposeContainers().command(project_name="x; rm -rf /") == (
+        "cd / && docker compose -p 'x; rm -rf /' ps --all --no-trunc --format json"
+    )
+
+
+def test_containers_process():
+    containers = ComposeContainers().process(lines("ps-with-oneoff.jsonl"))
+    assert len(containers) == 9
+    assert ComposeContainers().process([]) == []
+
+
+# ComposeDesiredConfig
+
+
+def test_desired_config_command():
+    assert ComposeDesiredConfig().command(project=PROJECT) == (
+        "if [ -f /srv/app/docker-compose.yml ]; then "
+        f"{BASE} config --hash '*' && echo {SEP} && {BASE} --profile '*' config --services; "
+        f"else echo {ABSENT}; fi"
+    )
+
+
+def test_desired_config_command_quotes_the_file():
+    project = ComposeProject("/srv/my app", "app", files=("x; rm -rf /",))
+    assert ComposeDesiredConfig().command(project=project).startswith(
+        "if [ -f '/srv/my app/x; rm -rf /' ]; then docker compose --project-directory '/srv/my app' -p app "
+        "-f '/srv/my app/x; rm -rf /' config --hash '*' && "
+    )
+
+
+def test_desired_config_captured():
+    desired = ComposeDesiredConfig().process(lines("fact-desired.txt"))
+    assert isinstance(desired, DesiredConfig)
+    assert sorted(desired.hashes) == ["done", "failed", "healthy", "plain", "scaled", "starting", "unhealthy"]
+    assert desired.hashes["plain"] == "44cb0a0644742af284eb4dd7a5d9672bab7214bf9efea5765baa020f4a2f3342"
+    # every service, whatever its profile: "created" is in profile "later", not enabled
+    assert sorted(desired.services) == sorted([*desired.hashes, "created"])
+
+
+def test_desired_config_absent_is_none():
+    assert lines("fact-desired-absent.txt") == [ABSENT]
+    assert ComposeDesiredConfig().process(lines("fact-desired-absent.txt")) is None
+
+
+def test_desired_config_no_active_service():
+    assert ComposeDesiredConfig().process([SEP, "debug"]) == DesiredConfig(hashes={}, services=("debug",))
+
+
+def test_desired_config_without_separator_is_a_parse_error():
+    with pytest.raises(ParseError, match="docker compose config"):
+        ComposeDesiredConfig().process(["api abc"])
+
+
+# ComposeBuildState
+
+
+def test_build_state_command():
+    builds = {"web": LocalBuild("reg:5000/web:1", DIGEST), "api": LocalBuild("app-api", DIGEST)}
+    inspect = "docker image inspect --format '{{.Id}}'"
+    absent = f"2>/dev/null | grep . || echo {ABSENT}"
+    assert ComposeBuildState().command(builds=builds) == (
+        f"printf '%s %s %s\\n' api \"$({inspect} app-api {absent})\" "
+        f"\"$({inspect} app-api:pyinfra-build-{DIGEST} {absent})\"; "
+        f"printf '%s %s %s\\n' web \"$({inspect} reg:5000/web:1 {absent})\" "
+        f"\"$({inspect} reg:5000/web:pyinfra-build-{DIGEST} {absent})\""
+    )
+
+
+def test_build_state_command_without_builds():
+    assert ComposeBuildState().command(builds={}) == "true"
+
+
+def test_build_state_captured():
+    records = ComposeBuildState().process(lines("fact-build-state.txt"))
+    current = "sha256:86330a8352cc27d8e87ac9fe55cb9238531dc3703f06dd053068fa29d17b76ab"
+    assert records == {
+        "a": BuildRecord(image_id=current, tagged_id=current),
+        "b": BuildRecord(image_id=None, tagged_id=None),
+        "c": BuildRecord(
+            image_id="sha256:d61a269b0c1985b13375fbbbbf8a5f586c577d5acbc682feecbdc7a9e24e8c43", tagged_id=None
+        ),
+    }
+
+
+@pytest.mark.parametrize("line", ["api", "api sha256:1", "api a b c"])
+def test_build_state_unexpected_line(line):
+    with pytest.raises(ParseError, match="unexpected build state line"):
+        ComposeBuildState().process([line])
+
+
+# ComposeServiceHealth
+
+
+def test_service_health_command():
+    assert ComposeServiceHealth().command(project=PROJECT, service="api", container_id="c1", tail=5) == (
+        f"docker inspect --format '{{{{json .State.Health}}}}' c1 2>/dev/null | grep . || echo {ABSENT}; "
+        f"echo {SEP}; {BASE} logs --no-color --no-log-prefix --tail 5 api 2>&1 || true"
+    )
+
+
+def test_service_health_unhealthy_captured():
+    details = ComposeServiceHealth().process(lines("fact-health-unhealthy.txt"))
+    assert details == HealthDetails(status="unhealthy", probes=("exit 1: probe failed",) * 3, log_tail=())
+
+
+def test_service_health_without_healthcheck_captured():
+    details = ComposeServiceHealth().process(lines("fact-health-failed.txt"))
+    assert details == HealthDetails(status="", probes=(), log_tail=("boom",))
+
+
+@pytest.mark.parametrize("health_text", ["", ABSENT, "null", "not json", "[1]"])
+def test_health_details_tolerate_missing_health(health_text):
+    assert parse_health_details(health_text, "a\n\nb\n") == HealthDetails("", (), ("a", "b"))
+
+
+def test_health_details_cut_long_probe_output():
+    details = parse_health_details('{"Status": "starting", "Log": [{"ExitCode": 1, "Output": "' + "x" * 900 + '"}]}', "")
+    assert details.status == "starting" and details.probes == ("exit 1: " + "x" * 500,)
+
+
+# ComposeProjectResources
+
+
+def test_project_resources_command():
+    label = "label=com.docker.compose.project=app"
+    assert ComposeProjectResources().command(project_name="app") == (
+        f"docker ps --all --quiet --filter {label}; echo {SEP}; "
+        f"docker network ls --quiet --filter {label}; echo {SEP}; "
+        f"docker volume ls --quiet --filter {label}"
+    )
+
+
+def test_project_resources_running_captured():
+    resources = ComposeProjectResources().process(lines("fact-resources-running.txt"))
+    assert len(resources.containers) == 10 and "decc3dacef00" in resources.containers
+    assert resources.networks == ("017dab0291a8",)
+    assert resources.volumes == ()
+
+
+def test_project_resources_with_volume_captured():
+    assert ComposeProjectResources().process(lines("fact-resources-with-volume.txt")) == ProjectResources(
+        containers=("d177e525dbfb",), networks=("95b5c1e831a0",), volumes=("unit-capture-b_data",)
+    )
+
+
+def test_project_resources_volumes_only_captured():
+    assert ComposeProjectResources().process(lines("fact-resources-volumes-only.txt")) == ProjectResources(
+        containers=(), networks=(), volumes=("unit-capture-b_data",)
+    )
+
+
+@pytest.mark.parametrize("output", [lines("fact-resources-none.txt"), [], [SEP]])
+def test_project_resources_nothing(output):
+    assert ComposeProjectResources().process(output) == ProjectResources((), (), ())

@@ -1,0 +1,233 @@
+"""operations.py driven by data: facts in (fixtures/operations/*/*.json), commands or a noop out.
+
+The operations run undecorated (`op._inner`) against a fake host that answers each fact
+from the fixture, so nothing touches a target and pyinfra's state machinery stays out.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyinfra.api import FunctionCommand, StringCommand
+
+from pyinfra_compose import operations
+from pyinfra_compose.buildinputs import LocalBuild
+from pyinfra_compose.facts import (
+    ComposeBuildState,
+    ComposeContainers,
+    ComposeDesiredConfig,
+    ComposeProjectResources,
+    DesiredConfig,
+    ProjectResources,
+)
+from pyinfra_compose.parse import Container
+from pyinfra_compose.plan import BuildRecord
+from pyinfra_compose.project import ComposeProject
+from pyinfra_compose.waiting import wait_until_healthy
+
+FIXTURES = Path(__file__).parent / "fixtures" / "operations"
+
+
+def desired_config(data: dict | None) -> DesiredConfig | None:
+    return None if data is None else DesiredConfig(hashes=data["hashes"], services=tuple(data["services"]))
+
+
+FACT_LOADERS = {
+    ComposeDesiredConfig: desired_config,
+    ComposeContainers: lambda data: [Container(**record) for record in data],
+    ComposeBuildState: lambda data: {service: BuildRecord(**record) for service, record in data.items()},
+    ComposeProjectResources: lambda data: ProjectResources(**{k: tuple(v) for k, v in data.items()}),
+}
+
+
+class FakeHost:
+    """Just what the operations use of pyinfra's Host: get_fact, noop and three attributes."""
+
+    def __init__(self, facts: dict[str, Any], name: str = "devbox.example") -> None:
+        self.facts = facts
+        self.name = name
+        self.print_prefix = f"[{name}] "
+        self.current_op_hash = f"op-{id(self)}"
+        self.noops: list[str] = []
+        self.fact_calls: list[tuple[str, dict]] = []
+
+    def get_fact(self, fact_class: type, **kwargs: Any) -> Any:
+        name = fact_class.__name__
+        self.fact_calls.append((name, kwargs))
+        assert name in self.facts, f"the operation asked for {name}, which this fixture does not expect"
+        return FACT_LOADERS[fact_class](self.facts[name])
+
+    def noop(self, message: str) -> None:
+        self.noops.append(message)
+
+
+@pytest.fixture
+def fake_host(monkeypatch):
+    def install(facts: dict[str, Any]) -> FakeHost:
+        host = FakeHost(facts)
+        monkeypatch.setattr(operations, "host", host)
+        monkeypatch.setattr(operations, "_printed", {})
+        return host
+
+    return install
+
+
+def run(generator) -> list[str]:
+    commands = list(generator)
+    assert all(isinstance(command, StringCommand) for command in commands)
+    return [str(command) for command in commands]
+
+
+def cases(kind: str) -> list:
+    return [pytest.param(json.loads(path.read_text()), id=path.stem) for path in sorted((FIXTURES / kind).glob("*.json"))]
+
+
+def up_kwargs(data: dict) -> dict:
+    kwargs = {"project": ComposeProject(**data["project"])}
+    if "builds" in data:
+        kwargs["builds"] = {service: LocalBuild(**build) for service, build in data["builds"].items()}
+    return kwargs
+
+
+@pytest.mark.parametrize("case", cases("up"))
+def test_up(case, fake_host):
+    host = fake_host(case["facts"])
+    assert run(operations.up._inner(**up_kwargs(case["kwargs"]))) == case["commands"]
+    assert host.noops == ([case["noop"]] if case["noop"] else [])
+    # every fact the fixture provides was consulted: the fixture says what the decision rests on
+    assert {name for name, _ in host.fact_calls} == set(case["facts"])
+
+
+@pytest.mark.parametrize("case", cases("down"))
+def test_down(case, fake_host):
+    host = fake_host(case["facts"])
+    assert run(operations.down._inner(**case["kwargs"])) == case["commands"]
+    assert host.noops == ([case["noop"]] if case["noop"] else [])
+    assert host.fact_calls == [("ComposeProjectResources", {"project_name": "app"})]
+
+
+def test_fixtures_cover_the_required_cases():
+    assert {p.stem for p in (FIXTURES / "up").glob("*.json")} >= {
+        "up-to-date", "config-hash-drift", "missing-container", "stopped-container", "unhealthy-container",
+        "orphan", "profile-disabled", "build-context-changed", "image-replaced-outside", "first-deploy",
+    }
+    assert {p.stem for p in (FIXTURES / "down").glob("*.json")} >= {"absent", "present", "purge-volumes-only"}
+
+
+def test_noop_messages_name_the_project(fake_host):
+    up_to_date = json.loads((FIXTURES / "up" / "up-to-date.json").read_text())
+    host = fake_host(up_to_date["facts"])
+    list(operations.up._inner(project=ComposeProject("/srv/shop", "shop")))
+    assert host.noops == ["compose project shop is up to date"]
+
+    host = fake_host({"ComposeProjectResources": {"containers": [], "networks": [], "volumes": []}})
+    list(operations.down._inner(project_name="shop"))
+    assert host.noops == ["compose project shop is not running"]
+
+
+def test_up_asks_for_the_build_state_of_active_services_only(fake_host):
+    case = json.loads((FIXTURES / "up" / "up-to-date.json").read_text())
+    host = fake_host(case["facts"])
+    builds = {
+        "api": LocalBuild("app-api", "3f" * 32),
+        "debug": LocalBuild("app-debug", "00" * 32),  # its profile is not enabled
+    }
+    assert run(operations.up._inner(project=ComposeProject("/srv/app", "app"), builds=builds)) == []
+    [(_, kwargs)] = [call for call in host.fact_calls if call[0] == "ComposeBuildState"]
+    assert kwargs == {"builds": {"api": builds["api"]}}
+
+
+def test_up_hostile_names_stay_quoted(fake_host):
+    hostile = "x; rm -rf /"
+    fake_host(
+        {
+            "ComposeDesiredConfig": {"hashes": {"api": "h"}, "services": ["api", hostile]},
+            "ComposeContainers": [
+                {"service": "api", "container_id": "c1", "name": "a", "state": "running", "health": "unhealthy",
+                 "exit_code": 0, "config_hash": "h", "image_id": ""},
+                {"service": hostile, "container_id": hostile, "name": "b", "state": "running", "health": "",
+                 "exit_code": 0, "config_hash": "h", "image_id": ""},
+            ],
+        }
+    )
+    commands = run(operations.up._inner(project=ComposeProject(f"/srv/{hostile}", "app")))
+    assert commands == [
+        "docker rm --force --volumes 'x; rm -rf /'",
+        "docker compose --project-directory '/srv/x; rm -rf /' -p app -f '/srv/x; rm -rf /docker-compose.yml'"
+        " up --detach --no-build --force-recreate --no-deps api",
+    ]
+
+
+def test_up_prints_its_plan_once_per_operation(fake_host, caplog):
+    case = json.loads((FIXTURES / "up" / "build-context-changed.json").read_text())
+    fake_host(case["facts"])
+    kwargs = up_kwargs(case["kwargs"])
+    with caplog.at_level("INFO", logger="pyinfra"):
+        run(operations.up._inner(**kwargs))
+        run(operations.up._inner(**kwargs))  # pyinfra runs the body twice without -y
+    messages = [r.getMessage() for r in caplog.records if "build api" in r.getMessage()]
+    assert messages == [
+        "[devbox.example] build api: Dockerfile or build context changed since the image was built"
+    ]
+
+
+class Meta:
+    """The two questions wait_healthy asks of an earlier operation's OperationMeta."""
+
+    def __init__(self, complete: bool, changed: bool) -> None:
+        self.complete, self.changed = complete, changed
+        self.will_change = changed
+
+    def is_complete(self) -> bool:
+        return self.complete
+
+    def did_change(self) -> bool:
+        return self.changed
+
+
+HEALTHY = {
+    "ComposeDesiredConfig": {"hashes": {"api": "h"}, "services": ["api"]},
+    "ComposeContainers": [
+        {"service": "api", "container_id": "c1", "name": "app-api-1", "state": "running", "health": "healthy",
+         "exit_code": 0, "config_hash": "h", "image_id": ""}
+    ],
+}
+PROJECT = ComposeProject("/srv/app", "app")
+
+
+def test_wait_healthy_is_a_noop_when_healthy(fake_host):
+    host = fake_host(HEALTHY)
+    assert list(operations.wait_healthy._inner(project=PROJECT)) == []
+    assert host.noops == ["all 1 services of app are healthy"]
+
+
+@pytest.mark.parametrize("after", [Meta(complete=False, changed=True), Meta(complete=True, changed=True)])
+def test_wait_healthy_waits_after_a_change(fake_host, after):
+    host = fake_host(HEALTHY)
+    [command] = list(operations.wait_healthy._inner(project=PROJECT, timeout=9, interval=1, after=after))
+    assert isinstance(command, FunctionCommand)
+    assert command.function is wait_until_healthy and command.args == (PROJECT, 9, 1)
+    assert host.noops == []
+
+
+def test_wait_healthy_no_change_upstream_is_a_noop(fake_host):
+    host = fake_host(HEALTHY)
+    assert list(operations.wait_healthy._inner(project=PROJECT, after=Meta(complete=True, changed=False))) == []
+    assert host.noops == ["all 1 services of app are healthy"]
+
+
+def test_wait_healthy_waits_when_not_healthy(fake_host):
+    facts = json.loads(json.dumps(HEALTHY))
+    facts["ComposeContainers"][0]["health"] = "starting"
+    fake_host(facts)
+    [command] = list(operations.wait_healthy._inner(project=PROJECT))
+    assert isinstance(command, FunctionCommand)
+
+
+def test_wait_healthy_before_first_deploy_defers_to_the_callback(fake_host):
+    fake_host({"ComposeDesiredConfig": None})
+    [command] = list(operations.wait_healthy._inner(project=PROJECT))
+    assert isinstance(command, FunctionCommand)
