@@ -67,6 +67,9 @@ class ComposeContainers(FactBase[list[Container]]):
         argv = ["docker", "compose", "-p", project_name, "ps", "--all", "--no-trunc", "--format", "json"]
         return f"cd / && {cmd.shell(argv)}"
 
+    def default(self) -> list[Container]:
+        return []  # pyinfra skips process() on empty output: no containers
+
     def process(self, output: list[str]) -> list[Container]:
         return parse_ps("\n".join(output))
 
@@ -114,6 +117,9 @@ class ComposeBuildState(FactBase[dict[str, BuildRecord]]):
                 f"\"$({cmd.or_absent(cmd.image_id(build.image))})\" \"$({cmd.or_absent(cmd.image_id(tagged))})\""
             )
         return "; ".join(lines) or "true"
+
+    def default(self) -> dict[str, BuildRecord]:
+        return {}
 
     def process(self, output: list[str]) -> dict[str, BuildRecord]:
         records = {}

@@ -18,7 +18,7 @@ from pyinfra_compose.facts import ComposeBuildState, ComposeContainers, ComposeD
 from pyinfra_compose.health import verdict
 from pyinfra_compose.plan import CREATE, RECREATE, START, Plan, plan_up
 from pyinfra_compose.project import ComposeProject
-from pyinfra_compose.waiting import wait_until_healthy
+from pyinfra_compose.waiting import diagnose, wait_until_healthy
 
 _printed: dict[tuple[str, str], set[str]] = {}
 
@@ -56,6 +56,24 @@ def _build_commands(project: ComposeProject, services: Iterable[str], builds: Ma
         yield StringCommand(cmd.tag_build(builds[service].image, builds[service].digest))
 
 
+def _run_up(project: ComposeProject) -> None:
+    """`compose up -d` blocks on `depends_on: service_healthy`; when a dependency never gets
+    healthy it fails with one terse line, so add which service failed and why."""
+    status, output = host.run_shell_command(cmd.shell(cmd.up(project)), print_output=False)
+    if status:
+        return
+    containers = host.get_fact(ComposeContainers, project_name=project.project_name)
+    desired = host.get_fact(ComposeDesiredConfig, project=project)
+    bad = verdict(desired.hashes if desired else {}, containers)
+    culprits = bad.failed or bad.pending
+    last = "\n".join(line for line in output.stderr_lines[-3:])
+    raise OperationError(f"docker compose up failed:\n{last}\n{diagnose(project, culprits)}")
+
+
+def _up_command(project: ComposeProject) -> FunctionCommand:
+    return FunctionCommand(_run_up, (project,), {})
+
+
 @operation()
 def up(
     project: ComposeProject,
@@ -84,7 +102,7 @@ def up(
         _say_once([f"compose project {project.project_name} is not deployed yet: build and create everything"])
         if builds:
             yield from _build_commands(project, builds, builds)
-        yield StringCommand(cmd.shell(cmd.up(project)))
+        yield _up_command(project)
         return
     if plan.is_noop:
         host.noop(f"compose project {project.project_name} is up to date")
@@ -100,7 +118,7 @@ def up(
         c.action == RECREATE and c.reason != "container is unhealthy" for c in plan.changes
     )
     if converge or any(c.action == "remove" and c.reason.startswith("orphan") for c in plan.changes):
-        yield StringCommand(cmd.shell(cmd.up(project)))
+        yield _up_command(project)
     unhealthy = [c.service for c in plan.changes if c.reason == "container is unhealthy"]
     if unhealthy:
         yield StringCommand(cmd.shell(cmd.up(project, unhealthy, force_recreate=True)))

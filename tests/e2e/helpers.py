@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import time
@@ -23,13 +24,16 @@ LOCAL_IMAGES = {
 }
 
 
-def run(argv: list[str], check: bool = True, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
+def run(
+    argv: list[str], check: bool = True, timeout: float = 900, stderr_into_stdout: bool = False, **kwargs
+) -> subprocess.CompletedProcess:
     """Run a command, capturing text output; on failure show it all in the assertion."""
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT if stderr_into_stdout else subprocess.PIPE}
+    result = subprocess.run(argv, text=True, timeout=timeout, **streams, **kwargs)
     if check and result.returncode != 0:
         raise AssertionError(
             f"command failed ({result.returncode}): {' '.join(argv)}\n"
-            f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
+            f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{(result.stderr or '')[-4000:]}"
         )
     return result
 
@@ -160,3 +164,12 @@ def element_text(html: str, testid: str) -> str | None:
     finder = _Finder()
     finder.feed(html)
     return " ".join(" ".join(finder.parts).split()) if finder.found else None
+
+
+def assert_no_change(pyinfra_output: str, operations: int) -> None:
+    """pyinfra's results table: every operation ran on the host and none changed anything."""
+    summary = re.search(r"Grand total\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)", pyinfra_output)
+    assert summary, f"no pyinfra results table in:\n{pyinfra_output[-3000:]}"
+    assert summary.groups() == (str(operations), "-", "-", str(operations)), (
+        f"expected {operations} operations with no change, got {summary.group(0)!r}:\n{pyinfra_output[-3000:]}"
+    )

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from pyinfra.api import FunctionCommand, StringCommand
 
+from pyinfra_compose import commands
+
 from pyinfra_compose import operations
 from pyinfra_compose.buildinputs import LocalBuild
 from pyinfra_compose.facts import (
@@ -76,9 +78,17 @@ def fake_host(monkeypatch):
 
 
 def run(generator) -> list[str]:
-    commands = list(generator)
-    assert all(isinstance(command, StringCommand) for command in commands)
-    return [str(command) for command in commands]
+    """Commands as strings; `compose up` runs in a callback (to diagnose a failure), so
+    it is shown as the command line that callback runs."""
+    out = []
+    for command in generator:
+        if isinstance(command, FunctionCommand):
+            assert command.function is operations._run_up
+            out.append(commands.shell(commands.up(*command.args)))
+        else:
+            assert isinstance(command, StringCommand)
+            out.append(str(command))
+    return out
 
 
 def cases(kind: str) -> list:

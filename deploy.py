@@ -1,0 +1,43 @@
+"""Bring the dev stack up on the target, healthy: `pyinfra @local deploy.py`.
+
+A checklist; each step is a named, idempotent operation (a second run changes nothing).
+"""
+
+from pyinfra import host, inventory
+from pyinfra.operations import files
+
+from devstack import operations as devstack
+from devstack.prepare import prepare
+from devstack.stack import EXCLUDES, REPO, TREES, urls
+from pyinfra_compose import operations as compose
+
+# 1. Validate settings and secrets, choose images, render .env: before touching the target.
+stack = prepare(host, inventory)
+settings = stack.settings
+
+# 2. Docker engine and compose v2 present, daemon answering.
+devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker)
+
+# 3. Compose file, Dockerfiles, app sources, image recipes and files/ onto the target.
+for tree in TREES:
+    files.sync(name=f"Upload {tree}/", src=str(REPO / tree), dest=f"{stack.root}/{tree}", exclude=EXCLUDES)
+
+# 4. The .env (secrets: mode 0600, never printed).
+devstack.secret_file(name="Render .env", dest=f"{stack.root}/.env", content=stack.env_text)
+
+# 5. Offline stand-in images, where the registry is out of reach.
+if settings.images != "official" and "devstack-local" in stack.env_text:
+    devstack.offline_images(
+        name="Offline images",
+        images_dir=f"{stack.root}/images",
+        wanted=("devstack-local/postgres:17", "devstack-local/redis:8", "devstack-local/python:3.13", "devstack-local/node:20"),
+    )
+
+# 6. Compose up: only what differs is built, created or recreated.
+up = compose.up(name="Compose up", project=stack.project, builds=stack.builds)
+
+# 7. Wait until every service is healthy, judged from the engine itself.
+compose.wait_healthy(name="Wait for health", project=stack.project, timeout=settings.health_timeout, after=up)
+
+# 8. Where to find it.
+devstack.show_urls(name="Service URLs", urls=urls(settings))

@@ -1,0 +1,43 @@
+"""Read a host's settings out of pyinfra's layered host data (the only pyinfra-aware part)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pyinfra.api.host import extract_callable_datas
+from pyinfra.connectors.local import LocalConnector
+
+from devstack.settings import Settings, validate
+
+
+def is_remote(host) -> bool:
+    return not issubclass(host.connector_cls, LocalConnector)
+
+
+def raw_data(host) -> dict[str, Any]:
+    """Merge data layers lowest priority first; a partial `ports` mapping extends the one below."""
+    merged: dict[str, Any] = {}
+    for layer in reversed(list(extract_callable_datas(host.data.datas))):
+        for key, value in layer.items():
+            if key == "ports" and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    return merged
+
+
+def source_of(host, inventory, key: str) -> str:
+    """Where a setting's winning value was written: --data, a group_data file or inventory.py."""
+    if key in inventory.get_override_data():
+        return "--data"
+    for group in host.groups:
+        if key in inventory.get_group_data(group):
+            return f"group_data/{group.lstrip('@')}.py"
+    if key in inventory.get_group_data("all") or key in inventory.get_data():
+        return "group_data/all.py"
+    return "inventory.py (host data)"
+
+
+def load(host, inventory) -> Settings:
+    return validate(raw_data(host), lambda key: source_of(host, inventory, key), is_remote(host))

@@ -1,0 +1,112 @@
+"""pyinfra operations of this deploy that are not compose itself: docker present,
+offline images, the .env file, the service URLs."""
+
+from __future__ import annotations
+
+import hashlib
+from io import BytesIO
+
+from pyinfra import host, logger
+from pyinfra.api import FileUploadCommand, OperationError, StringCommand, operation
+from pyinfra.facts.files import Sha256File
+from pyinfra.facts.server import LinuxDistribution
+
+from pyinfra_compose import commands as cmd
+from pyinfra_compose.facts import DockerPresence
+
+from devstack import facts
+
+
+def _debian_like() -> bool:
+    distribution = host.get_fact(LinuxDistribution) or {}
+    names = " ".join(str(distribution.get(k, "")) for k in ("name", "release_meta")).lower()
+    return any(name in names for name in ("debian", "ubuntu"))
+
+
+@operation()
+def docker_present(install: bool = True):
+    """
+    Make sure the Docker engine and compose v2 are installed and the daemon answers.
+
+    + install: install docker.io (and compose v2) with apt on Debian/Ubuntu when missing
+    """
+    status = host.get_fact(DockerPresence)
+    if status.client and status.compose_v2 and status.server:
+        host.noop(f"docker {status.server} and compose {status.compose} are ready")
+        return
+    if not install:
+        raise OperationError(
+            f"Docker is not ready on {host.name} (client {status.client or 'missing'}, compose v2 "
+            f"{status.compose or 'missing'}, daemon {status.server or status.server_error or 'not answering'}): "
+            "install the Docker engine and the compose v2 plugin, or set install_docker = True"
+        )
+    if not status.client or not status.compose_v2:
+        if not _debian_like():
+            raise OperationError(
+                f"{host.name} is not Debian/Ubuntu: install the Docker engine and compose v2 yourself "
+                "(https://docs.docker.com/engine/install/)"
+            )
+        yield StringCommand(
+            "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && "
+            "apt-get install -y -qq docker.io && "
+            "(apt-get install -y -qq docker-compose-v2 || apt-get install -y -qq docker-compose-plugin "
+            "|| { echo 'compose v2 is not packaged here: install the docker compose plugin' >&2; exit 1; })"
+        )
+    if not status.server:
+        # No systemd on some boxes (containers, WSL), and `service docker start` can fail there.
+        yield StringCommand(
+            "if [ -d /run/systemd/system ]; then systemctl enable --now docker; "
+            "else service docker start >/dev/null 2>&1 || (nohup dockerd >/var/log/dockerd.log 2>&1 &); fi; "
+            "for i in $(seq 60); do docker info >/dev/null 2>&1 && exit 0; sleep 1; done; "
+            "echo 'the Docker daemon did not start: see /var/log/dockerd.log' >&2; exit 1"
+        )
+
+
+@operation()
+def offline_images(images_dir: str, wanted: tuple[str, ...], extra_ca_dir: str = ""):
+    """
+    Build the Debian-package stand-in images on the target (images/build.sh), only those missing.
+
+    + images_dir: the uploaded images/ directory on the target
+    + wanted: image names (devstack-local/...) the stack will use
+    """
+    missing = host.get_fact(facts.MissingImages, images=wanted)
+    if not missing:
+        host.noop(f"stand-in images present: {', '.join(wanted)}")
+        return
+    logger.info(f"{host.print_prefix}building stand-in images: {', '.join(missing)}")
+    env = f"EXTRA_CA_CERTS_DIR={cmd.shell([extra_ca_dir])} " if extra_ca_dir else ""
+    yield StringCommand(f"{env}bash {cmd.shell([images_dir + '/build.sh'])}")
+
+
+@operation()
+def secret_file(dest: str, content: str, mode: str = "600"):
+    """
+    Upload a file holding secrets when its checksum differs; never print its content.
+
+    + dest: path on the target
+    + content: the file's content
+    + mode: file mode, 600 by default
+    """
+    want = hashlib.sha256(content.encode()).hexdigest()
+    have = host.get_fact(Sha256File, path=dest)
+    if have == want:
+        mode_now = host.get_fact(facts.FileMode, path=dest)
+        if mode_now == mode:
+            host.noop(f"{dest} is up to date (mode {mode})")
+            return
+    else:
+        logger.info(f"{host.print_prefix}{dest}: {'create' if have is None else 'update'} (content not shown: secrets)")
+        yield FileUploadCommand(BytesIO(content.encode()), dest, remote_temp_filename=f"{dest}.tmp")
+    yield StringCommand(cmd.shell(["chmod", mode, dest]))
+
+
+@operation()
+def show_urls(urls: dict[str, str]):
+    """Print the stack's URLs once it runs (nothing to change, so always a noop)."""
+    if host.state.is_executing:
+        for name, url in urls.items():
+            logger.info(f"{host.print_prefix}{name}: {url}")
+    host.noop("URLs printed")
+    return
+    yield  # an operation is a generator

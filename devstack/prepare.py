@@ -1,0 +1,46 @@
+"""The first step of every deploy: validate everything, decide everything, touch nothing."""
+
+from __future__ import annotations
+
+import sys
+
+from pyinfra import logger
+from pyinfra.facts.server import Home
+
+from pyinfra_compose.errors import SettingsError
+
+from devstack import facts, hostdata, stack
+from devstack.secrets import load_secrets, secrets_file
+
+
+def choose_images(host, mode: str) -> dict[str, str]:
+    """official / local / auto (official when the target's engine reaches the registry)."""
+    if mode == "official":
+        return dict(stack.OFFICIAL_IMAGES)
+    if mode == "local":
+        return dict(stack.LOCAL_IMAGES)
+    if host.get_fact(facts.RegistryAnswers, image=stack.OFFICIAL_IMAGES["POSTGRES_IMAGE"]):
+        logger.info(f"{host.print_prefix}images: official (the registry answers)")
+        return dict(stack.OFFICIAL_IMAGES)
+    logger.info(f"{host.print_prefix}images: local stand-ins (the registry does not answer; see images/README.md)")
+    return dict(stack.LOCAL_IMAGES)
+
+
+def prepare(host, inventory) -> stack.Stack:
+    """Validated settings and secrets, the chosen images, the rendered .env and build digests.
+
+    A bad setting stops the deploy here, with the setting and its source named, before
+    any operation exists (so nothing on the target is touched).
+    """
+    try:
+        settings = hostdata.load(host, inventory)
+        remote = hostdata.is_remote(host)
+        secrets = load_secrets(secrets_file(stack.REPO, host.name, remote), remote)
+        root = settings.project_dir
+        if root.startswith("~"):
+            root = (host.get_fact(Home) or "/root").rstrip("/") + root[1:]
+        return stack.decide(settings, secrets, choose_images(host, settings.images), root)
+    except SettingsError as error:
+        # A clean message, not a traceback: the user's fix is in the message.
+        logger.error(f"{host.print_prefix}invalid settings: {error}")
+        sys.exit(2)

@@ -1,0 +1,54 @@
+"""Defaults of every setting, for every host. Override per group (group_data/devboxes.py),
+per host (inventory.py) or per run (`--data key=value`; dicts and lists as JSON/Python
+literals, e.g. `--data 'ports={"api": 8001}'` -- a partial `ports` keeps the other ports).
+Every value is validated before anything on the target is touched (devstack/settings.py).
+"""
+
+import os
+
+# Compose project name: containers are named <project_name>-<service>-1.
+project_name = "infra"
+
+# Where the stack is put on the target (compose file, Dockerfiles, app sources, .env).
+# "~" is the SSH/local user's home directory.
+project_dir = "~/devstack"
+
+# Optional compose profiles, e.g. ["pgadmin"].
+profiles = []
+
+# Published ports on the target.
+ports = {"api": 8000, "web": 3000, "postgres": 5432, "redis": 6379, "pgadmin": 5050}
+
+# Address the published ports bind to. Remote targets are forced to 127.0.0.1 unless
+# you set allow_public_ports = True (then use a firewall).
+bind_address = "127.0.0.1"
+allow_public_ports = False
+
+# "official" (registry images), "local" (build the Debian-package stand-ins of images/
+# on the target) or "auto": official when the registry answers, else local.
+images = "auto"
+
+# Seconds to wait for every service to become healthy (a cold start builds two images
+# and installs the apps' dependencies).
+health_timeout = 900
+
+# Local paths of extra CA certificates (PEM files, or directories of *.crt) to trust in
+# every image: needed behind TLS-intercepting proxies. By default the CAs your
+# administrator added to this machine (Debian/Ubuntu's place for them), if any.
+extra_ca_certs = ["/usr/local/share/ca-certificates"]
+
+# "0" when your npm registry mirror serves metadata without signatures (corepack then
+# refuses to fetch pnpm: "No compatible signature found"). Default: the environment's
+# COREPACK_INTEGRITY_KEYS, else corepack's own keys.
+corepack_integrity_keys = os.environ.get("COREPACK_INTEGRITY_KEYS", "")
+
+# Install Docker engine + compose v2 on a Debian/Ubuntu target that lacks them.
+install_docker = True
+
+# Database name and user; the password comes from secrets.env (generated on first run).
+postgres_db = "app"
+postgres_user = "app"
+pgadmin_email = "admin@example.com"
+
+# down.py only: also remove the volumes (the database and the web dependency cache).
+purge = False
