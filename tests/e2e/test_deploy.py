@@ -15,7 +15,10 @@ def pyinfra(*args: str, check: bool = True):
 
 @pytest.fixture(scope="module")
 def deployed(offline_images):
-    """One deploy with no argument at all, shared by the tests of this module."""
+    """One deploy with no argument at all, shared by the tests of this module, from a
+    machine with no project containers or volumes (a volume initialised with another
+    password would keep that password)."""
+    pyinfra("down.py", "--data", "purge=true", "-y")
     result = pyinfra("deploy.py", "-y")
     yield result
     pyinfra("down.py", "--data", "purge=true", "-y", check=False)
