@@ -3,10 +3,13 @@ Also remove the data volumes: `pyinfra @local down.py --data purge=true`."""
 
 from pyinfra import host, inventory
 
-from devstack.prepare import prepare
+from devstack.prepare import settings_or_exit
 from pyinfra_compose import operations as compose
 
-stack = prepare(host, inventory)
+settings = settings_or_exit(host, inventory)
 
-compose.down(name="Compose down" + (" and purge volumes" if stack.settings.purge else ""),
-             project_name=stack.settings.project_name, purge=stack.settings.purge)
+compose.down(
+    name="Compose down" + (" and purge volumes" if settings.purge else ""),
+    project_name=settings.project_name,
+    purge=settings.purge,
+)

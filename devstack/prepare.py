@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 from pyinfra import logger
 from pyinfra.facts.server import Home
@@ -10,6 +11,7 @@ from pyinfra.facts.server import Home
 from pyinfra_compose.errors import SettingsError
 
 from devstack import facts, hostdata, stack
+from devstack.settings import Settings
 from devstack.secrets import load_secrets, secrets_file
 
 
@@ -26,14 +28,28 @@ def choose_images(host, mode: str) -> dict[str, str]:
     return dict(stack.LOCAL_IMAGES)
 
 
+def settings_or_exit(host, inventory) -> Settings:
+    """Validated settings, or a one-line error naming the setting and its source (exit 2)."""
+    try:
+        return hostdata.load(host, inventory)
+    except SettingsError as error:
+        _exit(host, error)
+
+
+def _exit(host, error: SettingsError) -> NoReturn:
+    # A clean message, not a traceback: the user's fix is in the message.
+    logger.error(f"{host.print_prefix}invalid settings: {error}")
+    sys.exit(2)
+
+
 def prepare(host, inventory) -> stack.Stack:
     """Validated settings and secrets, the chosen images, the rendered .env and build digests.
 
     A bad setting stops the deploy here, with the setting and its source named, before
     any operation exists (so nothing on the target is touched).
     """
+    settings = settings_or_exit(host, inventory)
     try:
-        settings = hostdata.load(host, inventory)
         remote = hostdata.is_remote(host)
         secrets = load_secrets(secrets_file(stack.REPO, host.name, remote), remote)
         root = settings.project_dir
@@ -41,6 +57,4 @@ def prepare(host, inventory) -> stack.Stack:
             root = (host.get_fact(Home) or "/root").rstrip("/") + root[1:]
         return stack.decide(settings, secrets, choose_images(host, settings.images), root)
     except SettingsError as error:
-        # A clean message, not a traceback: the user's fix is in the message.
-        logger.error(f"{host.print_prefix}invalid settings: {error}")
-        sys.exit(2)
+        _exit(host, error)
