@@ -11,17 +11,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from devstack import stack
+
 REPO = Path(__file__).resolve().parents[2]
 PYINFRA = [str(Path(os.sys.executable).with_name("pyinfra"))]
 
 # The Debian-package stand-ins of images/ (no registry is reachable in CI).
-LOCAL_IMAGES = {
-    "POSTGRES_IMAGE": "devstack-local/postgres:17",
-    "REDIS_IMAGE": "devstack-local/redis:8",
-    "PGADMIN_IMAGE": "devstack-local/pgadmin4:latest",
-    "PYTHON_IMAGE": "devstack-local/python:3.13",
-    "NODE_IMAGE": "devstack-local/node:20",
-}
+LOCAL_IMAGES = dict(stack.LOCAL_IMAGES)
 
 
 def run(
