@@ -27,7 +27,8 @@ class DockerStatus:
 
     @property
     def compose_v2(self) -> bool:
-        return self.compose.lstrip("v").split(".")[0].isdigit() and int(self.compose.lstrip("v").split(".")[0]) >= 2
+        major = self.compose.lstrip("v").split(".")[0]
+        return major.isdigit() and int(major) >= 2
 
 
 class DockerPresence(FactBase[DockerStatus]):
