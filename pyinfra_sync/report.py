@@ -114,6 +114,8 @@ def diff_lines(
             lines += file_diff(path, remote[path], local[path])
         elif is_secret(path):
             lines += file_diff(path, b"", local[path])
-        else:
-            lines.append(f"~ {visible(path)}: changed, {len(local[path])} bytes (previous content not fetched)")
+        elif len(local[path]) > DIFF_MAX_BYTES or text_of(local[path]) is None:
+            lines.append(f"~ {visible(path)}: binary or large file changed, now {len(local[path])} bytes")
+        else:  # past the number of files one diff fetches
+            lines.append(f"~ {visible(path)}: changed, now {len(local[path])} bytes (too many changes to diff all)")
     return lines

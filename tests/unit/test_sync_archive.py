@@ -1,0 +1,98 @@
+"""archive.py: the uploaded tar.gz holds the script and exactly the changed files, with
+their exec bit, no owner, the same bytes every time; and the diff fetch is read back."""
+
+from __future__ import annotations
+
+import base64
+import io
+import subprocess
+import tarfile
+
+import pytest
+
+from pyinfra_sync import archive
+from pyinfra_sync.errors import SyncError
+from pyinfra_sync.manifest import local_manifest
+
+
+@pytest.fixture
+def src(tmp_path):
+    (tmp_path / "infra" / "sub dir").mkdir(parents=True)
+    (tmp_path / "infra" / "a.txt").write_text("a\n")
+    (tmp_path / "infra" / "run.sh").write_text("#!/bin/sh\n")
+    (tmp_path / "infra" / "run.sh").chmod(0o700)
+    (tmp_path / "infra" / "sub dir" / "it's").write_bytes(b"\0binary")
+    (tmp_path / "infra" / "unchanged").write_text("not in the archive")
+    return tmp_path
+
+
+def members(data: bytes) -> dict[str, tuple[int, int, int, str, bytes]]:
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        return {
+            m.name: (m.mode, m.uid, m.mtime, m.uname, tar.extractfile(m).read())  # type: ignore[union-attr]
+            for m in tar
+        }
+
+
+def test_archive_holds_the_script_and_only_the_given_files(src):
+    local = local_manifest(src, ("infra",), ())
+    data = archive.build(src, ["infra/a.txt", "infra/run.sh", "infra/sub dir/it's"], local, "set -e\n")
+    assert members(data) == {
+        "apply.sh": (0o644, 0, 0, "", b"set -e\n"),
+        "f/infra/a.txt": (0o644, 0, 0, "", b"a\n"),
+        "f/infra/run.sh": (0o755, 0, 0, "", b"#!/bin/sh\n"),
+        "f/infra/sub dir/it's": (0o644, 0, 0, "", b"\0binary"),
+    }
+
+
+def test_archive_bytes_are_reproducible(src):
+    local = local_manifest(src, ("infra",), ())
+    first = archive.build(src, ["infra/a.txt"], local, "s")
+    assert first == archive.build(src, ["infra/a.txt"], local, "s")
+    assert first[:2] == b"\x1f\x8b"
+
+
+def test_gnu_tar_unpacks_it_with_modes_and_names(src, tmp_path_factory):
+    local = local_manifest(src, ("infra",), ())
+    data = archive.build(src, ["infra/run.sh", "infra/sub dir/it's"], local, "s")
+    out = tmp_path_factory.mktemp("out")
+    subprocess.run(["tar", "-xzf", "-", "-C", str(out), "--no-same-owner", "-p", "-m"], input=data, check=True)
+    assert (out / "f" / "infra" / "run.sh").stat().st_mode & 0o777 == 0o755
+    assert (out / "f" / "infra" / "sub dir" / "it's").read_bytes() == b"\0binary"
+
+
+def tar_base64(files: dict[str, bytes]) -> list[str]:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    text = base64.encodebytes(raw.getvalue()).decode()
+    return text.splitlines()
+
+
+def test_parse_contents_strips_the_dot_slash():
+    lines = tar_base64({"./infra/a": b"old\n", "./infra/new\nline": b"x"})
+    assert archive.parse_contents(lines) == {"infra/a": b"old\n", "infra/new\nline": b"x"}
+
+
+def test_parse_contents_of_nothing():
+    assert archive.parse_contents([]) == {}
+    assert archive.parse_contents([""]) == {}
+
+
+def test_parse_contents_refuses_garbage():
+    with pytest.raises(SyncError, match="diff"):
+        archive.parse_contents(["not base64 !!"])
+
+
+def test_parse_contents_reads_what_gnu_tar_wrote(tmp_path):
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "x; rm -rf ~").write_text("hostile\n")
+    out = subprocess.run(
+        ["sh", "-c", "tar -cf - -- './infra/x; rm -rf ~' ./infra/missing 2>/dev/null; true"],
+        cwd=tmp_path, capture_output=True, check=True,
+    ).stdout
+    lines = base64.encodebytes(out).decode().splitlines()
+    assert archive.parse_contents(lines) == {"infra/x; rm -rf ~": b"hostile\n"}
