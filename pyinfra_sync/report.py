@@ -75,8 +75,9 @@ def file_diff(path: str, old: bytes | None, new: bytes | None) -> list[str]:
     new_text = text_of(new) if len(new) <= DIFF_MAX_BYTES else None
     old_text = "" if old is None else (text_of(old) if len(old) <= DIFF_MAX_BYTES else None)
     if new_text is None or old_text is None:
-        before = "new" if old is None else f"{len(old)} bytes"
-        return [f"~ {shown}: binary or large file, {before} -> {len(new)} bytes"]
+        if old is None:
+            return [f"+ {shown}: new binary or large file, {len(new)} bytes"]
+        return [f"~ {shown}: binary or large file, {len(old)} bytes -> {len(new)} bytes"]
     lines = list(
         difflib.unified_diff(
             old_text.splitlines(),

@@ -76,13 +76,13 @@ def test_binary_files_get_one_line():
     assert report.file_diff("images/logo.png", b"\x89PNG\0old", b"\x89PNG\0new!") == [
         "~ images/logo.png: binary or large file, 8 bytes -> 9 bytes"
     ]
-    assert report.file_diff("images/logo.png", None, b"\xff\xfe") == ["~ images/logo.png: binary or large file, new -> 2 bytes"]
+    assert report.file_diff("images/logo.png", None, b"\xff\xfe") == ["+ images/logo.png: new binary or large file, 2 bytes"]
     assert report.file_diff("t/x", b"\0", b"text\n") == ["~ t/x: binary or large file, 1 bytes -> 5 bytes"]
 
 
 def test_large_text_files_get_one_line():
     big = b"x\n" * (report.DIFF_MAX_BYTES // 2 + 1)
-    assert report.file_diff("t/big", None, big)[0].startswith("~ t/big: binary or large file")
+    assert report.file_diff("t/big", None, big)[0].startswith("+ t/big: new binary or large file")
     assert not report.wants_remote_content("t/big", big)
 
 
