@@ -4,12 +4,12 @@ A checklist; each step is a named, idempotent operation (a second run changes no
 """
 
 from pyinfra import host, inventory
-from pyinfra.operations import files
 
 from devstack import operations as devstack
 from devstack.prepare import prepare
 from devstack.stack import EXCLUDES, REPO, TREES, urls
 from pyinfra_compose import operations as compose
+from pyinfra_sync.operations import sync_trees
 
 # 1. Validate settings and secrets, choose images, render .env: before touching the target.
 stack = prepare(host, inventory)
@@ -19,8 +19,7 @@ settings = stack.settings
 devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker)
 
 # 3. Compose file, Dockerfiles, app sources, image recipes and files/ onto the target.
-for tree in TREES:
-    files.sync(name=f"Upload {tree}/", src=str(REPO / tree), dest=f"{stack.root}/{tree}", exclude=EXCLUDES)
+sync_trees(name="Upload the stack's files", src_root=str(REPO), dest_root=stack.root, trees=TREES, excludes=EXCLUDES)
 
 # 4. The .env (secrets: mode 0600, never printed).
 devstack.secret_file(name="Render .env", dest=f"{stack.root}/.env", content=stack.env_text)
