@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tests.e2e.helpers import LOCAL_IMAGES, REPO, extra_ca_dir, run
+from tests.e2e.helpers import LOCAL_IMAGES, REPO, deploy_local, extra_ca_dir, run
 
 
 def pytest_collection_modifyitems(items):
@@ -44,3 +44,14 @@ def busybox_image(docker_engine) -> str:
     if run(["docker", "image", "inspect", name], check=False).returncode != 0:
         run(["bash", str(REPO / "tests" / "e2e" / "make_busybox_image.sh"), name])
     return name
+
+
+@pytest.fixture(scope="session")
+def default_stack(offline_images):
+    """The stack deployed with no argument at all (project `infra`, default ports), from a
+    machine with no project containers or volumes (a volume initialised with another
+    password would keep it). Shared by every module that needs the full stack; purged
+    when the session ends."""
+    deploy_local("down.py", "--data", "purge=true", "-y")
+    yield deploy_local("deploy.py", "-y")
+    deploy_local("down.py", "--data", "purge=true", "-y", check=False)

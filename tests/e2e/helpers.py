@@ -34,6 +34,11 @@ def run(
     return result
 
 
+def deploy_local(*args: str, cwd: Path = REPO, check: bool = True) -> subprocess.CompletedProcess:
+    """`pyinfra @local <args>` from a checkout (the repository, or a copy of it)."""
+    return run([*PYINFRA, "@local", *args], check=check, cwd=cwd, stderr_into_stdout=True, timeout=1800)
+
+
 def extra_ca_dir() -> Path | None:
     """Extra CA certificates of this machine (TLS-intercepting proxy), if any."""
     directory = Path(os.environ.get("EXTRA_CA_CERTS_DIR", "/usr/local/share/ca-certificates"))

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import PYINFRA, REPO, assert_no_change, container_ids, http_get, ps, psql, run
+from tests.e2e.helpers import deploy_local, assert_no_change, container_ids, http_get, ps, psql, run
 
 PROJECT = "infra"  # the default project_name of group_data/all.py
 
 
 def pyinfra(*args: str, check: bool = True):
-    return run([*PYINFRA, "@local", *args], check=check, cwd=REPO, stderr_into_stdout=True, timeout=1800)
+    return deploy_local(*args, check=check)
 
 
 @pytest.fixture(scope="module")
-def deployed(offline_images):
-    """One deploy with no argument at all, shared by the tests of this module, from a
-    machine with no project containers or volumes (a volume initialised with another
-    password would keep that password)."""
-    pyinfra("down.py", "--data", "purge=true", "-y")
-    result = pyinfra("deploy.py", "-y")
-    yield result
-    pyinfra("down.py", "--data", "purge=true", "-y", check=False)
+def deployed(default_stack):
+    return default_stack
 
 
 def test_deploy_with_defaults_is_healthy_and_prints_urls(deployed):

@@ -3,15 +3,13 @@
 One stack at a time: the module brings the whole stack up once (project
 `e2e-stack`, offline stand-in images, ports 1xxxx on 127.0.0.1) and tears it down
 with its volumes at the end. The tests run in file order: the outage and the
-dev:down/dev/dev:clean tests come last because they stop and recreate services.
+down/up/down --volumes test comes last because they stop and recreate services.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -55,25 +53,6 @@ def compose(env_file: Path, *args: str, check: bool = True, timeout: float = 900
         timeout=timeout,
         cwd=REPO,
     )
-
-
-def npm_env(env_file: Path) -> dict[str, str]:
-    """Environment of the operator scripts: our env file and our project, never the default."""
-    env = dict(os.environ)
-    env.update(
-        DEVSTACK_ENV_FILE=str(env_file),
-        COMPOSE_PROJECT_NAME=PROJECT,
-        npm_config_update_notifier="false",
-        npm_config_fund="false",
-    )
-    return env
-
-
-def npm_run(env_file: Path, script: str, *args: str, timeout: float = 900):
-    argv = ["npm", "run", "--silent", script]
-    if args:
-        argv += ["--", *args]
-    return run(argv, cwd=REPO, env=npm_env(env_file), timeout=timeout)
 
 
 def core_states() -> dict[str, str]:
@@ -285,37 +264,30 @@ def volume_exists(name: str) -> bool:
     return run(["docker", "volume", "inspect", name], check=False).returncode == 0
 
 
-def test_data_survives_dev_down_and_dev_but_not_dev_clean(stack):
+def test_data_survives_down_and_up_but_not_down_volumes(stack):
+    """The spec's direct compose usage; the package.json scripts (pyinfra) are tested in
+    test_deploy_changes.py."""
     values = read_env_file(stack)
     user, db = values["POSTGRES_USER"], values["POSTGRES_DB"]
     token = uuid.uuid4().hex
     psql(PROJECT, "CREATE TABLE IF NOT EXISTS e2e_marker (token text PRIMARY KEY)", user=user, db=db)
     psql(PROJECT, f"INSERT INTO e2e_marker VALUES ('{token}')", user=user, db=db)
 
-    # Guard: the scripts must act on our project only (never the default `infra`).
-    dry = npm_run(stack, "dev:down", "--dry-run", timeout=120)
-    dry_out = dry.stdout + dry.stderr
-    assert f"{PROJECT}-postgres-1" in dry_out and "infra-" not in dry_out, dry_out
+    compose(stack, "--profile", "*", "down", timeout=300)
+    assert ps(PROJECT) == [], "down leaves no container"
+    assert volume_exists(f"{PROJECT}_postgres_data"), "down keeps the data volume"
 
-    npm_run(stack, "dev:down", timeout=300)
-    assert ps(PROJECT) == [], "dev:down leaves no container"
-    assert volume_exists(f"{PROJECT}_postgres_data"), "dev:down keeps the data volume"
-
-    started = time.monotonic()
-    npm_run(stack, "dev", timeout=1200)  # up --build --wait
+    compose(stack, "up", "-d", "--build", "--wait", timeout=1200)
     wait_core_healthy(stack, timeout=60)  # `--wait` returned: already healthy
     wait_health_ok(timeout=60)
-    print(f"dev (warm) took {time.monotonic() - started:.0f}s")
     assert psql(PROJECT, f"SELECT token FROM e2e_marker WHERE token = '{token}'", user=user, db=db) == token
 
-    npm_run(stack, "dev:clean", timeout=300)
+    compose(stack, "--profile", "*", "down", "--volumes", timeout=300)
     assert ps(PROJECT) == []
     for volume in ("postgres_data", "web_node_modules", "web_next"):
-        assert not volume_exists(f"{PROJECT}_{volume}"), f"dev:clean must remove {volume}"
+        assert not volume_exists(f"{PROJECT}_{volume}"), f"down --volumes must remove {volume}"
 
-    started = time.monotonic()
-    npm_run(stack, "dev", timeout=1200)
+    compose(stack, "up", "-d", "--build", "--wait", timeout=1200)
     wait_core_healthy(stack, timeout=60)
     wait_health_ok(timeout=60)
-    print(f"dev (after clean) took {time.monotonic() - started:.0f}s")
     assert psql(PROJECT, "SELECT to_regclass('public.e2e_marker') IS NULL", user=user, db=db) == "t"
