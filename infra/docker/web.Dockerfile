@@ -29,9 +29,10 @@ RUN if [ "$(corepack --version 2>/dev/null)" != "${COREPACK_VERSION}" ]; then \
 
 WORKDIR /app
 COPY package.json pnpm-lock.yaml ./
-# COREPACK_INTEGRITY_KEYS=0 is needed behind registry mirrors that strip package
-# signatures; corepack treats an *empty* value as "skip checks" too, so only
-# export it when it was really set.
+# package.json pins pnpm by sha512 ("packageManager": "pnpm@X+sha512.H"): corepack
+# then checks that hash instead of the registry's signatures, which mirrors may strip.
+# COREPACK_INTEGRITY_KEYS=0 is only needed if the pin is removed; corepack treats an
+# *empty* value as "skip checks" too, so it is exported only when really set.
 ARG COREPACK_INTEGRITY_KEYS=
 RUN if [ -z "${COREPACK_INTEGRITY_KEYS}" ]; then unset COREPACK_INTEGRITY_KEYS; fi \
     && corepack install \
