@@ -44,7 +44,7 @@ def prune_expression(excludes: Iterable[str]) -> list[str]:
 def manifest(root: str, trees: Sequence[str], excludes: Iterable[str]) -> str:
     """ONE command listing every file of the trees as `sha256sum` lines, executable files
     first (section markers of manifest.py); a missing root prints ABSENT, a missing tree
-    lists nothing. sha256sum escapes names holding a newline or backslash, so any name
+    lists nothing, a target without sha256sum says so rather than list no file. sha256sum escapes names holding a newline or backslash, so any name
     survives the line-based output."""
     prune = prune_expression(excludes)
 
@@ -53,6 +53,7 @@ def manifest(root: str, trees: Sequence[str], excludes: Iterable[str]) -> str:
         return f'[ "$#" -eq 0 ] || find "$@" {find}'
 
     return (
+        f"command -v sha256sum >/dev/null 2>&1 || {{ echo {shell([mf.NO_SHA256SUM])}; exit 0; }}; "
         f"cd {shell([root])} 2>/dev/null || {{ echo {shell([mf.ABSENT])}; exit 0; }}; "
         f'set --; for tree in {shell(trees)}; do if [ -d "$tree" ]; then set -- "$@" "$tree"; fi; done; '
         f"echo {shell([mf.EXECUTABLE])}; {listing(['-perm', '-100'])}; "

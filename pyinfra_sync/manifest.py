@@ -18,7 +18,9 @@ from pathlib import Path
 
 from pyinfra_sync.errors import SyncError
 
-# Remote manifest output: ABSENT alone, or EXECUTABLE <sha256sum lines> PLAIN <lines> END.
+# Remote manifest output: NO_SHA256SUM or ABSENT alone, or
+# EXECUTABLE <sha256sum lines> PLAIN <sha256sum lines> END.
+NO_SHA256SUM = "#pyinfra-sync:no-sha256sum"
 ABSENT = "#pyinfra-sync:absent"
 EXECUTABLE = "#pyinfra-sync:executable"
 PLAIN = "#pyinfra-sync:plain"
@@ -138,10 +140,13 @@ def parse_sha256sum_line(line: str) -> tuple[str, str]:
 
 def parse_remote_manifest(lines: Sequence[str]) -> RemoteTrees:
     """The output of `commands.manifest` -> what is on the target."""
+    if list(lines) == [NO_SHA256SUM]:
+        # Without it every file would look new on every run: say so instead.
+        raise SyncError("sha256sum is not installed on the target: install coreutils")
     if list(lines) == [ABSENT]:
         return RemoteTrees(root_exists=False)
     if not lines or lines[-1] != END:
-        raise SyncError(f"the target's file listing is incomplete (no {END!r} line): is sha256sum installed?")
+        raise SyncError(f"the target's file listing is incomplete (no {END!r} line): {' | '.join(lines[-3:])[:300]}")
     files: Manifest = {}
     executable: bool | None = None
     for line in lines[:-1]:

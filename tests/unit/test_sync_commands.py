@@ -29,6 +29,7 @@ def test_prune_expression():
 
 def test_manifest_is_one_command_for_every_tree():
     assert cmd.manifest("/srv/app", ("infra", "apps/api"), ("node_modules", "*.pyc")) == (
+        "command -v sha256sum >/dev/null 2>&1 || { echo '#pyinfra-sync:no-sha256sum'; exit 0; }; "
         "cd /srv/app 2>/dev/null || { echo '#pyinfra-sync:absent'; exit 0; }; "
         'set --; for tree in infra apps/api; do if [ -d "$tree" ]; then set -- "$@" "$tree"; fi; done; '
         "echo '#pyinfra-sync:executable'; "
@@ -47,7 +48,7 @@ def test_manifest_without_excludes_lists_everything():
 
 def test_manifest_quotes_hostile_root_trees_and_excludes():
     line = cmd.manifest(f"/srv/{HOSTILE}", (HOSTILE,), (HOSTILE,))
-    assert line.startswith("cd '/srv/x; rm -rf /' 2>/dev/null || ")
+    assert "; cd '/srv/x; rm -rf /' 2>/dev/null || " in line
     assert "for tree in 'x; rm -rf /'; do" in line
     assert "-name 'x; rm -rf /' ')'" in line
     assert "rm -rf / " not in line.replace("'x; rm -rf /'", "Q").replace("'/srv/x; rm -rf /'", "Q")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pyinfra_sync.errors import SyncError
 from pyinfra_sync.manifest import (
     ABSENT,
     END,
+    NO_SHA256SUM,
     EXECUTABLE,
     PLAIN,
     Entry,
@@ -154,6 +156,19 @@ def test_parse_remote_manifest_sections():
 def test_parse_remote_manifest_absent_root_is_empty():
     remote = parse_remote_manifest([ABSENT])
     assert not remote.root_exists and remote.files == {}
+
+
+def test_parse_remote_manifest_without_sha256sum_says_so():
+    with pytest.raises(SyncError, match="sha256sum is not installed"):
+        parse_remote_manifest([NO_SHA256SUM])
+
+
+def test_the_listing_says_when_sha256sum_is_missing(tmp_path):
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "find").symlink_to(shutil.which("find"))  # a PATH with find, no sha256sum
+    command = cmd.manifest(str(tmp_path), ("t",), EXCLUDES)
+    out = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, env={"PATH": str(tmp_path / "bin")})
+    assert out.stdout.splitlines() == [NO_SHA256SUM]
 
 
 @pytest.mark.parametrize("lines", [[], [EXECUTABLE, PLAIN], ["a" * 64 + "  x", END], [EXECUTABLE, "junk", PLAIN, END]])
