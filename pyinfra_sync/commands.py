@@ -43,14 +43,17 @@ def prune_expression(excludes: Iterable[str]) -> list[str]:
 
 def manifest(root: str, trees: Sequence[str], excludes: Iterable[str]) -> str:
     """ONE command listing every file of the trees as `sha256sum` lines, executable files
-    first (section markers of manifest.py); a missing root prints ABSENT, a missing tree
-    lists nothing, a target without sha256sum says so rather than list no file. sha256sum escapes names holding a newline or backslash, so any name
-    survives the line-based output."""
+    first (section markers of manifest.py). A missing root prints ABSENT, a missing tree
+    lists nothing; a target without sha256sum says so rather than list no file.
+
+    sha256sum escapes names holding a newline or backslash, so any name survives the
+    line-based output. -H: a tree that is a symlink on the target is listed through it
+    (without, find lists the link alone and every file would look new on every run)."""
     prune = prune_expression(excludes)
 
     def listing(permission: list[str]) -> str:
         find = shell([*prune, "-type", "f", *permission, "-exec", "sha256sum", "--", "{}", "+"])
-        return f'[ "$#" -eq 0 ] || find "$@" {find}'
+        return f'[ "$#" -eq 0 ] || find -H "$@" {find}'
 
     return (
         f"command -v sha256sum >/dev/null 2>&1 || {{ echo {shell([mf.NO_SHA256SUM])}; exit 0; }}; "

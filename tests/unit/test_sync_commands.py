@@ -33,10 +33,10 @@ def test_manifest_is_one_command_for_every_tree():
         "cd /srv/app 2>/dev/null || { echo '#pyinfra-sync:absent'; exit 0; }; "
         'set --; for tree in infra apps/api; do if [ -d "$tree" ]; then set -- "$@" "$tree"; fi; done; '
         "echo '#pyinfra-sync:executable'; "
-        "[ \"$#\" -eq 0 ] || find \"$@\" '(' -name node_modules -o -name '*.pyc' ')' -prune -o "
+        "[ \"$#\" -eq 0 ] || find -H \"$@\" '(' -name node_modules -o -name '*.pyc' ')' -prune -o "
         "-type f -perm -100 -exec sha256sum -- '{}' +; "
         "echo '#pyinfra-sync:plain'; "
-        "[ \"$#\" -eq 0 ] || find \"$@\" '(' -name node_modules -o -name '*.pyc' ')' -prune -o "
+        "[ \"$#\" -eq 0 ] || find -H \"$@\" '(' -name node_modules -o -name '*.pyc' ')' -prune -o "
         "-type f '!' -perm -100 -exec sha256sum -- '{}' +; "
         "echo '#pyinfra-sync:end'"
     )

@@ -199,6 +199,13 @@ def test_remote_listing_of_hostile_names_matches_the_local_manifest(tmp_path):
     assert local["t/x; rm -rf ~"].executable and not local["t/new\nline"].executable
 
 
+def test_remote_listing_goes_through_a_tree_that_is_a_symlink(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a").write_text("a")
+    (tmp_path / "t").symlink_to(tmp_path / "real")
+    assert parse_remote_manifest(run_manifest_command(tmp_path, ("t",))).files == local_manifest(tmp_path, ("t",), ())
+
+
 def test_remote_listing_of_a_missing_root(tmp_path):
     assert run_manifest_command(tmp_path / "nope", ("t",)) == [ABSENT]
     assert parse_remote_manifest(run_manifest_command(tmp_path, ("t",))).files == {}
