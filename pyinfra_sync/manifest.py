@@ -93,11 +93,14 @@ def _sha256(path: str, info: os.stat_result) -> str:
 
 def local_manifest(src_root: str | Path, trees: Sequence[str], excludes: Iterable[str]) -> Manifest:
     """Every regular file (or symlink to one) of the trees under src_root, excluded
-    names pruned on any path component; a missing tree is empty."""
+    names pruned on any path component. A missing local tree is an error, not an empty
+    one: a mirror of nothing would delete that whole tree on the target."""
     patterns = tuple(excludes)
     manifest: Manifest = {}
     for tree in check_trees(trees):
         top = os.path.join(src_root, tree)
+        if not os.path.isdir(top):
+            raise SyncError(f"trees: {tree!r} is not a directory under {src_root}")
         for directory, dirnames, filenames in os.walk(top):
             dirnames[:] = sorted(d for d in dirnames if not is_excluded(d, patterns))
             relative_dir = posixpath.join(tree, os.path.relpath(directory, top).replace(os.sep, "/"))

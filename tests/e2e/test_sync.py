@@ -47,7 +47,7 @@ def src(tmp_path) -> Path:
         "infra/docker-compose.yml": "services:\n  api: {}\n",
         "infra/docker/api.Dockerfile": "FROM python\n",
         "apps/api/app/main.py": "print('hello')\n",
-        "apps/api/with space/it's \"quoted\".txt": "awkward\n",
+        'apps/api/with space/it\'s "quoted".txt': "awkward\n",
         "files/README.md": "readme\n",
         "files/.env": "POSTGRES_PASSWORD=hunter2-never-shown\n",  # excluded, never uploaded
         "apps/api/node_modules/local-only/index.js": "local dependency\n",
@@ -55,7 +55,7 @@ def src(tmp_path) -> Path:
     for path, content in files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(content)
-    (root / "infra" / "docker" / "entry.sh").write_text("#!/bin/sh\nexec \"$@\"\n")
+    (root / "infra" / "docker" / "entry.sh").write_text('#!/bin/sh\nexec "$@"\n')
     (root / "infra" / "docker" / "entry.sh").chmod(0o755)
     return root
 
@@ -92,6 +92,11 @@ def test_one_changed_file_is_replaced_and_nothing_else_touched(src, tmp_path):
     before.pop("apps/api/app/main.py")
     assert after == before  # same inodes: untouched
 
+    (src / "apps/api/app/main.py").write_text("print('changed again')\n")
+    diffed = sync(src, dest, "--diff")  # with -y the body runs once, at execution
+    assert diffed.count("+++ b/apps/api/app/main.py") == 1 and diffed.count("+print('changed again')") == 1
+    assert diffed.count("-print('changed')") == 1
+
 
 def test_deleted_file_is_removed_and_excluded_paths_on_the_target_stay(src, tmp_path):
     dest = tmp_path / "dest"
@@ -108,7 +113,7 @@ def test_deleted_file_is_removed_and_excluded_paths_on_the_target_stay(src, tmp_
         (dest / path).write_text(content)
     (src / "infra/docker/api.Dockerfile").unlink()
     (src / "infra/docker/entry.sh").unlink()  # infra/docker keeps only an excluded .next
-    (src / "apps/api/with space/it's \"quoted\".txt").unlink()
+    (src / 'apps/api/with space/it\'s "quoted".txt').unlink()
 
     out = sync(src, dest)
     assert "sync: 0 new, 0 changed, 3 deleted (in 3 trees)" in out, out

@@ -92,7 +92,9 @@ def test_parse_contents_reads_what_gnu_tar_wrote(tmp_path):
     (tmp_path / "infra" / "x; rm -rf ~").write_text("hostile\n")
     out = subprocess.run(
         ["sh", "-c", "tar -cf - -- './infra/x; rm -rf ~' ./infra/missing 2>/dev/null; true"],
-        cwd=tmp_path, capture_output=True, check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        check=True,
     ).stdout
     lines = base64.encodebytes(out).decode().splitlines()
     assert archive.parse_contents(lines) == {"infra/x; rm -rf ~": b"hostile\n"}

@@ -22,7 +22,15 @@ def test_shell_quotes_only_what_needs_quoting():
 
 def test_prune_expression():
     assert cmd.prune_expression(["node_modules", "*.pyc"]) == [
-        "(", "-name", "node_modules", "-o", "-name", "*.pyc", ")", "-prune", "-o",
+        "(",
+        "-name",
+        "node_modules",
+        "-o",
+        "-name",
+        "*.pyc",
+        ")",
+        "-prune",
+        "-o",
     ]
     assert cmd.prune_expression([]) == []
 
@@ -94,8 +102,8 @@ def test_apply_script():
         "rm -f -- 'apps/api/it'\"'\"'s' infra/old/gone\n"
         "rmdir -- infra/old 2>/dev/null || true\n"
         "mkdir -p -- infra infra/sub\n"
-        "mv -f -- \"$1\"/f/infra/a \"$1\"/f/'infra/x; rm -rf ~' infra/\n"
-        "mv -f -- \"$1\"/f/infra/sub/new infra/sub/\n"
+        'mv -f -- "$1"/f/infra/a "$1"/f/\'infra/x; rm -rf ~\' infra/\n'
+        'mv -f -- "$1"/f/infra/sub/new infra/sub/\n'
     )
 
 
@@ -116,7 +124,9 @@ def test_apply_script_of_deletes_only_moves_nothing():
     assert cmd.apply_script(plan, [], ("t",)).splitlines()[2:] == ["rm -f -- t/a"]
 
 
-@pytest.mark.parametrize("name", [HOSTILE[:-1] + "~", "new\nline", "$(touch pwned)", "`id`", "-rf", "a'b\"c", "trailing "])
+@pytest.mark.parametrize(
+    "name", [HOSTILE[:-1] + "~", "new\nline", "$(touch pwned)", "`id`", "-rf", "a'b\"c", "trailing "]
+)
 def test_apply_script_survives_sh_with_hostile_names(tmp_path, name):
     """The script, run by a real sh, moves exactly the named file and runs nothing else."""
     staging = tmp_path / "stage"

@@ -29,7 +29,19 @@ from pyinfra_sync.manifest import (
 )
 
 EXCLUDES = ("node_modules", ".next", ".pnpm-store", ".venv", "__pycache__", ".pytest_cache", "*.pyc", ".env")
-HOSTILE_NAMES = ["x; rm -rf ~", "trailing ", "with space", "it's", 'dq"uote', "new\nline", "back\\slash", "cr\rname", "-dash", "$HOME", "ünï"]
+HOSTILE_NAMES = [
+    "x; rm -rf ~",
+    "trailing ",
+    "with space",
+    "it's",
+    'dq"uote',
+    "new\nline",
+    "back\\slash",
+    "cr\rname",
+    "-dash",
+    "$HOME",
+    "ünï",
+]
 
 
 def sha(data: bytes) -> str:
@@ -56,14 +68,23 @@ def test_is_excluded_matches_any_component(path, excluded):
     assert is_excluded(path, EXCLUDES) is excluded
 
 
-@pytest.mark.parametrize("trees", [(), ("/etc",), ("../x",), ("a/../b",), (".",), ("a/",), ("./a",), ("-rf",), ("a", "a/b"), ("a", "a"), ("",)])
+@pytest.mark.parametrize(
+    "trees",
+    [(), ("/etc",), ("../x",), ("a/../b",), (".",), ("a/",), ("./a",), ("-rf",), ("a", "a/b"), ("a", "a"), ("",)],
+)
 def test_check_trees_refuses_what_could_reach_outside(trees):
     with pytest.raises(SyncError, match="trees"):
         check_trees(trees)
 
 
 def test_check_trees_accepts_the_stack_trees():
-    assert check_trees(("infra", "apps/api", "apps/web", "images", "files")) == ("infra", "apps/api", "apps/web", "images", "files")
+    assert check_trees(("infra", "apps/api", "apps/web", "images", "files")) == (
+        "infra",
+        "apps/api",
+        "apps/web",
+        "images",
+        "files",
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,11 +122,16 @@ def make_tree(root: Path) -> None:
 
 def test_local_manifest_hashes_files_with_exec_bit_and_skips_excludes(tmp_path):
     make_tree(tmp_path)
-    assert local_manifest(tmp_path, ("infra", "apps/web", "missing"), EXCLUDES) == {
+    assert local_manifest(tmp_path, ("infra", "apps/web"), EXCLUDES) == {
         "infra/docker-compose.yml": Entry(sha(b"services: {}\n"), False),
         "infra/docker/run.sh": Entry(sha(b"#!/bin/sh\n"), True),
         "apps/web/page.js": Entry(sha(b"page"), False),
     }
+
+
+def test_a_missing_local_tree_is_an_error_not_an_empty_tree(tmp_path):
+    with pytest.raises(SyncError, match="'missing' is not a directory"):
+        local_manifest(tmp_path, ("missing",), ())
 
 
 def test_local_manifest_follows_file_symlinks_and_skips_dangling_ones(tmp_path):
@@ -140,7 +166,9 @@ def test_parse_sha256sum_line(line, expected):
     assert parse_sha256sum_line(line) == expected
 
 
-@pytest.mark.parametrize("line", ["", "a" * 63 + "  x", "g" * 64 + "  x", "a" * 64 + "x", "a" * 64 + "  ", "sha256sum: x: Permission denied"])
+@pytest.mark.parametrize(
+    "line", ["", "a" * 63 + "  x", "g" * 64 + "  x", "a" * 64 + "x", "a" * 64 + "  ", "sha256sum: x: Permission denied"]
+)
 def test_parse_sha256sum_line_refuses_garbage(line):
     with pytest.raises(SyncError, match="sha256sum line"):
         parse_sha256sum_line(line)
@@ -167,7 +195,9 @@ def test_the_listing_says_when_sha256sum_is_missing(tmp_path):
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "find").symlink_to(shutil.which("find"))  # a PATH with find, no sha256sum
     command = cmd.manifest(str(tmp_path), ("t",), EXCLUDES)
-    out = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, env={"PATH": str(tmp_path / "bin")})
+    out = subprocess.run(
+        ["/bin/sh", "-c", command], capture_output=True, text=True, env={"PATH": str(tmp_path / "bin")}
+    )
     assert out.stdout.splitlines() == [NO_SHA256SUM]
 
 
@@ -192,8 +222,8 @@ def test_remote_listing_of_hostile_names_matches_the_local_manifest(tmp_path):
     os.chmod(tree / "x; rm -rf ~", 0o755)
     (tree / "node_modules").mkdir()
     (tree / "node_modules" / "hidden").write_text("never listed")
-    remote = parse_remote_manifest(run_manifest_command(tmp_path, ("t", "absent tree")))
-    local = local_manifest(tmp_path, ("t", "absent tree"), EXCLUDES)
+    remote = parse_remote_manifest(run_manifest_command(tmp_path, ("t", "absent on the target")))
+    local = local_manifest(tmp_path, ("t",), EXCLUDES)
     assert remote.files == local
     assert len(local) == 2 * len(HOSTILE_NAMES)
     assert local["t/x; rm -rf ~"].executable and not local["t/new\nline"].executable

@@ -102,7 +102,8 @@ def fake(monkeypatch, tmp_path):
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_text(content.removeprefix("+x "))
             file.chmod(0o755 if content.startswith("+x ") else 0o644)
-        (tmp_path / "src").mkdir(exist_ok=True)
+        for tree in TREES:
+            (tmp_path / "src" / tree).mkdir(parents=True, exist_ok=True)
         host, printed = FakeHost(remote, **kwargs), Printed()
         monkeypatch.setattr(operations, "host", host)
         monkeypatch.setattr(operations, "logger", printed)
@@ -177,11 +178,21 @@ def test_diff_fetches_only_changed_text_files_in_one_command(fake, tmp_path):
     assert [name for name, _ in host.fact_calls] == ["TreeManifest", "TreeContents", "TreeManifest"]
     assert printed == [
         "[box] sync: 1 new, 3 changed, 1 deleted (in 2 trees)",
-        "[box] --- a/infra/a", "[box] +++ b/infra/a", "[box] @@ -1,2 +1,2 @@", "[box]  one", "[box] -two", "[box] +TWO",
+        "[box] --- a/infra/a",
+        "[box] +++ b/infra/a",
+        "[box] @@ -1,2 +1,2 @@",
+        "[box]  one",
+        "[box] -two",
+        "[box] +TWO",
         "[box] ~ infra/data.bin: binary or large file changed, now 3 bytes",
         "[box] ~ infra/mode: executable bit changed only",
-        "[box] --- /dev/null", "[box] +++ b/infra/new", "[box] @@ -0,0 +1 @@", "[box] +n",
-        "[box] --- a/infra/old", "[box] +++ /dev/null", "[box] (deleted on the target)",
+        "[box] --- /dev/null",
+        "[box] +++ b/infra/new",
+        "[box] @@ -0,0 +1 @@",
+        "[box] +n",
+        "[box] --- a/infra/old",
+        "[box] +++ /dev/null",
+        "[box] (deleted on the target)",
     ]
 
 
@@ -198,6 +209,7 @@ def test_diff_of_a_noop_prints_nothing_and_fetches_nothing(fake, tmp_path):
         ({"dest_root": "~/app"}, "dest_root"),
         ({"trees": ("../etc",)}, "trees"),
         ({"trees": ()}, "trees"),
+        ({"trees": ("infra", "apps/web")}, "'apps/web' is not a directory"),
     ],
 )
 def test_bad_arguments_fail_before_the_target_is_read(fake, tmp_path, kwargs, message):

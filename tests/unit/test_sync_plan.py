@@ -29,7 +29,9 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize(("local", "remote", "new", "changed", "mode_only", "deleted"), CASES.values(), ids=CASES.keys())
+@pytest.mark.parametrize(
+    ("local", "remote", "new", "changed", "mode_only", "deleted"), CASES.values(), ids=CASES.keys()
+)
 def test_plan_sync(local, remote, new, changed, mode_only, deleted):
     plan = plan_sync(local, remote, TREES, EXCLUDES)
     assert (plan.new, plan.changed, plan.mode_only, plan.deleted) == (new, changed, mode_only, deleted)

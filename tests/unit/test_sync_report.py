@@ -55,19 +55,35 @@ def test_diff_lines_every_file_once_in_path_order():
     ]
 
 
-@pytest.mark.parametrize("path", ["infra/.env", "infra/.env.local", "files/prod.env", "infra/tls/server.key", "infra/ca.pem",
-                                  "infra/id_ed25519", "infra/db-password.txt", "infra/my_secrets.yml", "infra/.npmrc"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "infra/.env",
+        "infra/.env.local",
+        "files/prod.env",
+        "infra/tls/server.key",
+        "infra/ca.pem",
+        "infra/id_ed25519",
+        "infra/db-password.txt",
+        "infra/my_secrets.yml",
+        "infra/.npmrc",
+    ],
+)
 def test_secrets_are_never_shown(path):
     assert report.is_secret(path)
     plan = SyncPlan(new=(path,), changed=(), mode_only=(), deleted=())
     new = report.diff_lines(plan, {path: b"TOKEN=hunter2\n"}, {})
-    changed = report.diff_lines(SyncPlan(new=(), changed=(path,), mode_only=(), deleted=()), {path: b"TOKEN=hunter2\n"}, {path: b"TOKEN=old\n"})
+    changed = report.diff_lines(
+        SyncPlan(new=(), changed=(path,), mode_only=(), deleted=()), {path: b"TOKEN=hunter2\n"}, {path: b"TOKEN=old\n"}
+    )
     for lines in (new, changed):
         assert lines == [f"~ {path}: content not shown (may hold secrets)"]
     assert not report.wants_remote_content(path, b"TOKEN=hunter2\n")
 
 
-@pytest.mark.parametrize("path", ["infra/docker-compose.yml", "infra/envoy.yaml", "apps/api/app/main.py", "infra/keys.md"])
+@pytest.mark.parametrize(
+    "path", ["infra/docker-compose.yml", "infra/envoy.yaml", "apps/api/app/main.py", "infra/keys.md"]
+)
 def test_ordinary_files_are_not_secrets(path):
     assert not report.is_secret(path)
 
@@ -76,7 +92,9 @@ def test_binary_files_get_one_line():
     assert report.file_diff("images/logo.png", b"\x89PNG\0old", b"\x89PNG\0new!") == [
         "~ images/logo.png: binary or large file, 8 bytes -> 9 bytes"
     ]
-    assert report.file_diff("images/logo.png", None, b"\xff\xfe") == ["+ images/logo.png: new binary or large file, 2 bytes"]
+    assert report.file_diff("images/logo.png", None, b"\xff\xfe") == [
+        "+ images/logo.png: new binary or large file, 2 bytes"
+    ]
     assert report.file_diff("t/x", b"\0", b"text\n") == ["~ t/x: binary or large file, 1 bytes -> 5 bytes"]
 
 
@@ -92,7 +110,9 @@ def test_empty_new_file_still_shows():
 
 def test_changed_file_whose_old_content_was_not_fetched():
     plan = SyncPlan(new=(), changed=("t/x",), mode_only=(), deleted=())
-    assert report.diff_lines(plan, {"t/x": b"abc"}, {}) == ["~ t/x: changed, now 3 bytes (too many changes to diff all)"]
+    assert report.diff_lines(plan, {"t/x": b"abc"}, {}) == [
+        "~ t/x: changed, now 3 bytes (too many changes to diff all)"
+    ]
     assert report.diff_lines(plan, {"t/x": b"\0"}, {}) == ["~ t/x: binary or large file changed, now 1 bytes"]
 
 
