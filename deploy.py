@@ -7,13 +7,15 @@ from pyinfra import host, inventory
 
 from devstack import operations as devstack
 from devstack.prepare import prepare
-from devstack.stack import EXCLUDES, REPO, TREES, urls
+from devstack.stack import COMPOSE_FILE, EXCLUDES, REPO, TREES, urls
+from pyinfra_compose import dryrun
 from pyinfra_compose import operations as compose
 from pyinfra_sync.operations import sync_trees
 
 # 1. Validate settings and secrets, choose images, render .env: before touching the target.
 stack = prepare(host, inventory)
 settings = stack.settings
+dryrun.install(drift_exit_code=settings.drift_exit_code)  # --dry: drift verdict, exit 3 on drift if asked
 
 # 2. Docker engine and compose v2 present, daemon answering.
 devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker)
@@ -32,8 +34,9 @@ if settings.images != "official" and "devstack-local" in stack.env_text:
         wanted=("devstack-local/postgres:17", "devstack-local/redis:8", "devstack-local/python:3.13", "devstack-local/node:20"),
     )
 
-# 6. Compose up: only what differs is built, created or recreated.
-up = compose.up(name="Compose up", project=stack.project, builds=stack.builds)
+# 6. Compose up: only what differs is built, created or recreated (the plan says why).
+preview = compose.read_preview(stack.project, [COMPOSE_FILE.read_text()], [stack.env_text])  # read before step 3 runs
+up = compose.up(name="Compose up", project=stack.project, builds=stack.builds, preview=preview)
 
 # 7. Wait until every service is healthy, judged from the engine itself.
 compose.wait_healthy(name="Wait for health", project=stack.project, timeout=settings.health_timeout, after=up)

@@ -14,7 +14,9 @@ from pyinfra.facts.files import Sha256File
 from pyinfra.facts.server import Arch, LinuxDistribution, Which
 
 from pyinfra_compose import commands as cmd
-from pyinfra_compose.facts import DockerPresence
+from pyinfra_compose import report
+from pyinfra_compose.envdiff import SALT, EnvDiff, diff_env, env_digests
+from pyinfra_compose.facts import DockerPresence, EnvFileDigests
 
 from devstack import facts
 
@@ -107,13 +109,20 @@ def offline_images(images_dir: str, wanted: tuple[str, ...], extra_ca_dir: str =
     yield StringCommand(f"{env}bash {cmd.shell([images_dir + '/build.sh'])}")
 
 
+def secret_file_lines(dest: str, created: bool, diff: EnvDiff) -> list[str]:
+    """What a secrets file upload changes, key by key; a value is never shown."""
+    head = f"{dest}: {'create' if created else 'update'} (values not shown: secrets)"
+    return [head] + ([f"  {line}" for line in diff.lines()] or ["  no KEY=value line differs (comments or blank lines only)"])
+
+
 @operation()
 def secret_file(dest: str, content: str, mode: str = "600"):
     """
     Upload a file holding secrets when its checksum differs; never print its content.
 
     + dest: path on the target
-    + content: the file's content
+    + content: the file's content (an env file's keys are listed as added, changed or
+      removed, from salted digests of its lines: no value is shown, even at -vvv)
     + mode: file mode, 600 by default
     """
     want = hashlib.sha256(content.encode()).hexdigest()
@@ -123,8 +132,14 @@ def secret_file(dest: str, content: str, mode: str = "600"):
         if mode_now == mode:
             host.noop(f"{dest} is up to date (mode {mode})")
             return
+        report.say_once(host, [f"{dest}: mode {mode_now} -> {mode} (content unchanged)"])
+        report.record(host, {"file": dest, "action": "chmod", "mode": mode})
     else:
-        logger.info(f"{host.print_prefix}{dest}: {'create' if have is None else 'update'} (content not shown: secrets)")
+        before = host.get_fact(EnvFileDigests, path=dest, salt=SALT) if have is not None else None
+        diff = diff_env(before, env_digests(content))
+        action = "create" if have is None else "update"
+        report.say_once(host, secret_file_lines(dest, have is None, diff))
+        report.record(host, {"file": dest, "action": action, **diff.to_dict()})
         yield FileUploadCommand(BytesIO(content.encode()), dest, remote_temp_filename=f"{dest}.tmp")
     yield StringCommand(cmd.shell(["chmod", mode, dest]))
 

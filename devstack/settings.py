@@ -49,6 +49,7 @@ class Settings:
     postgres_user: str
     pgadmin_email: str
     purge: bool
+    drift_exit_code: bool
 
 
 def _bool(value: Any, where: str) -> bool:
@@ -139,6 +140,7 @@ def validate(raw: Mapping[str, Any], source: Callable[[str], str], remote: bool)
         postgres_user=raw["postgres_user"],
         pgadmin_email=str(raw["pgadmin_email"]),
         purge=_bool(raw["purge"], where("purge", raw["purge"])),
+        drift_exit_code=_bool(raw["drift_exit_code"], where("drift_exit_code", raw["drift_exit_code"])),
     )
 
 

@@ -52,3 +52,8 @@ pgadmin_email = "admin@example.com"
 
 # down.py only: also remove the volumes (the database and the web dependency cache).
 purge = False
+
+# `deploy.py --dry` only: exit with status 3 when the dry run finds drift (something
+# would change), 0 when nothing would; 1 stays pyinfra's failure, 2 invalid settings.
+# Like `terraform plan -detailed-exitcode`, e.g. `--dry --data drift_exit_code=true` in CI.
+drift_exit_code = False

@@ -6,6 +6,7 @@ where argv becomes a shell string, so it is the one place that quotes.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Iterable, Sequence
 
@@ -147,3 +148,37 @@ def tag_build(image: str, digest: str) -> str:
         f"{{ {listing} | grep -F {shlex.quote(':' + BUILD_TAG_PREFIX)} | grep -vxF {shlex.quote(keep)} "
         f"| xargs -r {shell([DOCKER, 'image', 'rm'])} >/dev/null || true; }}"
     )
+
+
+_SALT = re.compile(r"^[0-9a-f]{8,128}$")
+
+
+def env_digests(path: str, salt: str) -> str:
+    """Shell: one `KEY sha256(salt + line)` per line of an env file, ABSENT when there is
+    no such file. Digests only, never a value (pyinfra -vvv prints fact output); mirrors
+    `envdiff.env_digests` exactly (blank and comment lines skipped, other lines "?<n>")."""
+    if not _SALT.match(salt):
+        raise ValueError("salt: lowercase hex expected")
+    return (
+        f"if [ -f {shell([path])} ]; then n=0; "
+        'while IFS= read -r line || [ -n "$line" ]; do '
+        'trimmed="${line#"${line%%[![:space:]]*}"}"; '
+        "case \"$trimmed\" in ''|'#'*) continue ;; esac; "
+        'rest="$line"; '
+        'case "$rest" in "export "*|"export\t"*) rest="${rest#export}"; rest="${rest#"${rest%%[!\t ]*}"}" ;; esac; '
+        'key="${rest%%=*}"; '
+        'case "$rest" in *=*) ;; *) key="" ;; esac; '
+        "case \"$key\" in ''|[0-9]*|*[!A-Za-z0-9_]*) n=$((n+1)); key=\"?$n\" ;; esac; "
+        f"printf '%s %s\\n' \"$key\" \"$(printf '%s' {salt}\"$line\" | sha256sum | cut -d' ' -f1)\"; "
+        f"done < {shell([path])}; else echo {ABSENT}; fi"
+    )
+
+
+def file_texts(paths: Sequence[str]) -> str:
+    """Shell: per path one line, `file:<base64 of its content>` or ABSENT (base64 keeps
+    indentation and blank lines intact through pyinfra's line-based fact output)."""
+    checks = [
+        f"if [ -f {shell([path])} ]; then printf 'file:'; base64 -w0 < {shell([path])}; echo; else echo {ABSENT}; fi"
+        for path in paths
+    ]
+    return "; ".join(checks) or "true"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pyinfra.api import FactBase
@@ -195,3 +197,70 @@ class ComposeProjectResources(FactBase[ProjectResources]):
                 sections[-1].append(line.strip())
         sections += [[]] * (3 - len(sections))
         return ProjectResources(*(tuple(section) for section in sections[:3]))
+
+
+def parse_env_digests(lines: Sequence[str]) -> dict[str, str] | None:
+    """`KEY digest` lines of `commands.env_digests`; None when the file is absent."""
+    if any(line.strip() == cmd.ABSENT for line in lines):
+        return None
+    digests = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 2 or len(parts[1]) != 64:
+            raise ParseError(f"unexpected env digest line: {line[:80]!r}")
+        digests[parts[0]] = parts[1]
+    return digests
+
+
+class EnvFileDigests(FactBase["dict[str, str] | None"]):
+    """KEY -> salted digest of its line, for each line of an env file; None when absent.
+
+    Values never leave the target (see envdiff): a deploy tells which keys it adds,
+    changes or removes without printing a secret, even at -vvv."""
+
+    def command(self, path: str, salt: str) -> str:
+        return cmd.env_digests(path, salt)
+
+    def process(self, output: list[str]) -> dict[str, str] | None:
+        return parse_env_digests(output)
+
+
+@dataclass(frozen=True)
+class TargetInputs:
+    """A compose project's inputs as the target has them: compose file texts, env digests."""
+
+    compose_texts: tuple[str | None, ...]  # per compose file; None: absent
+    env_digests: tuple[dict[str, str] | None, ...]  # per env file; None: absent
+
+
+class ComposeInputs(FactBase[TargetInputs]):
+    """The target's compose files (their text: they hold no secret values, the env files
+    do) and its env files' key digests, in one query."""
+
+    def command(self, compose_paths: tuple[str, ...], env_paths: tuple[str, ...], salt: str) -> str:
+        parts = [cmd.file_texts(compose_paths)] + [cmd.env_digests(path, salt) for path in env_paths]
+        return f"; echo {SEPARATOR}; ".join(f"{{ {part}; }}" for part in parts)
+
+    def process(self, output: list[str]) -> TargetInputs:
+        sections: list[list[str]] = [[]]
+        for line in output:
+            if line.strip() == SEPARATOR:
+                sections.append([])
+            else:
+                sections[-1].append(line)
+        texts = tuple(_decode_file(line) for line in sections[0] if line.strip())
+        return TargetInputs(compose_texts=texts, env_digests=tuple(parse_env_digests(s) for s in sections[1:]))
+
+
+def _decode_file(line: str) -> str | None:
+    line = line.strip()
+    if line == cmd.ABSENT:
+        return None
+    if not line.startswith("file:"):
+        raise ParseError(f"unexpected compose file line: {line[:80]!r}")
+    try:
+        return base64.b64decode(line[len("file:"):], validate=True).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError) as error:
+        raise ParseError(f"compose file content is not base64: {error}") from None

@@ -71,6 +71,11 @@ def interpolate(value: str, env: Mapping[str, str]) -> str:
     return "".join(out) + value[i:]
 
 
+def variable_names(value: str) -> set[str]:
+    """Names of the variables a string refers to, defaults included (`$$` is no variable)."""
+    return {m.group("plain") or m.group("braced") for m in _START.finditer(value) if not m.group("escaped")}
+
+
 def interpolate_tree(node: object, env: Mapping[str, str]) -> object:
     """Interpolate every string in a parsed YAML tree."""
     if isinstance(node, str):

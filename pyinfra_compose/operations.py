@@ -6,30 +6,29 @@ sleep: health waiting happens in a callback that only runs when the deploy execu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-from pyinfra import host, logger
+from pyinfra import host
 from pyinfra.api import FunctionCommand, OperationError, StringCommand, operation
 from pyinfra.api.operation import OperationMeta
 
 from pyinfra_compose import commands as cmd
+from pyinfra_compose import report
 from pyinfra_compose.buildinputs import LocalBuild
-from pyinfra_compose.facts import ComposeBuildState, ComposeContainers, ComposeDesiredConfig, ComposeProjectResources
+from pyinfra_compose.envdiff import SALT, env_digests
+from pyinfra_compose.errors import SettingsError
+from pyinfra_compose.facts import (
+    ComposeBuildState,
+    ComposeContainers,
+    ComposeDesiredConfig,
+    ComposeInputs,
+    ComposeProjectResources,
+)
 from pyinfra_compose.health import verdict
-from pyinfra_compose.plan import CREATE, RECREATE, START, Plan, plan_up
+from pyinfra_compose.plan import Kind, Plan, plan_up
+from pyinfra_compose.preview import ComposePreview
 from pyinfra_compose.project import ComposeProject
 from pyinfra_compose.waiting import diagnose, wait_until_healthy
-
-_printed: dict[tuple[str, str], set[str]] = {}
-
-
-def _say_once(lines: list[str]) -> None:
-    """Print plan lines once per host and operation, though the body runs twice without -y."""
-    seen = _printed.setdefault((host.name, str(host.current_op_hash)), set())
-    for line in lines:
-        if line not in seen:
-            seen.add(line)
-            logger.info(f"{host.print_prefix}{line}")
 
 
 def _changed(meta: OperationMeta) -> bool:
@@ -37,15 +36,61 @@ def _changed(meta: OperationMeta) -> bool:
     return meta.did_change() if meta.is_complete() else meta.will_change
 
 
-def current_plan(project: ComposeProject, builds: Mapping[str, LocalBuild] | None = None) -> Plan | None:
-    """What `up` would change on this host now; None when the compose file is not there yet."""
-    desired = host.get_fact(ComposeDesiredConfig, project=project)
-    if desired is None:
-        return None
+def _planning() -> bool:
+    """True while pyinfra plans (`--dry`, or before its prompt): no earlier operation has
+    run, so the target's compose files are still those of the previous deploy."""
+    return not host.state.is_executing
+
+
+def read_preview(project: ComposeProject, compose_texts: Sequence[str], env_texts: Sequence[str]) -> ComposePreview:
+    """The project's compose inputs on the target now, and as this deploy uploads them.
+
+    Call it while the deploy file loads, before any operation runs (with or without -y),
+    and pass it to `up`: its plan then names the settings a deploy changes, and while
+    pyinfra plans it predicts what `up` will find after the uploads.
+
+    + compose_texts: the compose files this deploy uploads, in `project.files` order
+    + env_texts: the env files this deploy uploads, in `project.env_files` order
+    """
+    if len(compose_texts) != len(project.files) or len(env_texts) != len(project.env_files):
+        raise SettingsError("read_preview: one text per compose file and per env file of the project")
+    inputs = host.get_fact(
+        ComposeInputs,
+        compose_paths=tuple(project.path(name) for name in project.files),
+        env_paths=tuple(project.path(name) for name in project.env_files),
+        salt=SALT,
+    )
+    return ComposePreview(
+        before_texts=inputs.compose_texts,
+        after_texts=tuple(compose_texts),
+        before_env=inputs.env_digests,
+        after_env=tuple(env_digests(text) for text in env_texts),
+    )
+
+
+def current_plan(
+    project: ComposeProject,
+    builds: Mapping[str, LocalBuild] | None = None,
+    preview: ComposePreview | None = None,
+) -> Plan | None:
+    """What `up` would change on this host now; None when the compose file is not there
+    yet and no preview says what it will be."""
     containers = host.get_fact(ComposeContainers, project_name=project.project_name)
-    active = {service: build for service, build in (builds or {}).items() if service in desired.hashes}
+    if preview is not None and _planning():
+        # The target's own hashes only matter for containers this deploy does not change.
+        current = host.get_fact(ComposeDesiredConfig, project=project) if containers else None
+        prediction = preview.predict(project.profiles, current.hashes if current else None)
+        desired, services = prediction.desired, prediction.services
+        settings, reasons = prediction.settings, prediction.reasons
+    else:
+        config = host.get_fact(ComposeDesiredConfig, project=project)
+        if config is None:
+            return None
+        desired, services = config.hashes, config.services
+        settings, reasons = (preview.settings() if preview else {}), {}
+    active = {service: build for service, build in (builds or {}).items() if service in desired}
     records = host.get_fact(ComposeBuildState, builds=active) if active else {}
-    return plan_up(desired.hashes, desired.services, containers, records)
+    return plan_up(desired, services, containers, records, settings, reasons)
 
 
 def _build_commands(project: ComposeProject, services: Iterable[str], builds: Mapping[str, LocalBuild]):
@@ -78,6 +123,7 @@ def _up_command(project: ComposeProject) -> FunctionCommand:
 def up(
     project: ComposeProject,
     builds: Mapping[str, LocalBuild] | None = None,
+    preview: ComposePreview | None = None,
 ):
     """
     Bring a compose project to its desired state, changing only what differs.
@@ -86,6 +132,9 @@ def up(
     + builds: service -> `LocalBuild` (image name, digest of its build inputs), from
       `buildinputs.local_builds`; a service whose digest moved since its image was
       built is rebuilt, and only it
+    + preview: from `read_preview` while the deploy file loads: the plan names the
+      settings this deploy changes, and a dry run shows what `up` will do once the
+      compose files and env files are uploaded (without it, the target's files as they are)
 
     No change (and nothing run) when every active service's container carries the
     desired config hash, runs (healthy where checked), no image needs a rebuild and
@@ -97,29 +146,30 @@ def up(
 
         compose.up(name="Stack up", project=ComposeProject("/srv/app", "app"))
     """
-    plan = current_plan(project, builds)
+    plan = current_plan(project, builds, preview)
     if plan is None:
-        _say_once([f"compose project {project.project_name} is not deployed yet: build and create everything"])
+        report.say_once(host, [f"compose project {project.project_name} is not deployed yet: build and create everything"])
+        report.record(host, {"project": project.project_name, "up_to_date": False, "changes": None})
         if builds:
             yield from _build_commands(project, builds, builds)
         yield _up_command(project)
         return
+    report.record(host, {"project": project.project_name, **plan.to_dict()})
     if plan.is_noop:
         host.noop(f"compose project {project.project_name} is up to date")
         return
 
-    _say_once(plan.lines())
+    report.say_once(host, plan.lines())
     if plan.builds:
         yield from _build_commands(project, plan.builds, builds or {})
-    disabled = [c.container_id for c in plan.changes if c.action == "remove" and c.reason == "profile not enabled"]
+    disabled = plan.container_ids(Kind.DISABLED)
     if disabled:
         yield StringCommand(cmd.shell(cmd.remove_containers(disabled)))
-    converge = plan.builds or any(c.action in (CREATE, START) for c in plan.changes) or any(
-        c.action == RECREATE and c.reason != "container is unhealthy" for c in plan.changes
-    )
-    if converge or any(c.action == "remove" and c.reason.startswith("orphan") for c in plan.changes):
+    # A plain `up` creates, starts and recreates what differs and removes orphans; it
+    # leaves an unhealthy container with a current config alone, hence the second command.
+    if plan.builds or plan.has(Kind.CREATE, Kind.START, Kind.RECREATE, Kind.ORPHAN):
         yield _up_command(project)
-    unhealthy = [c.service for c in plan.changes if c.reason == "container is unhealthy"]
+    unhealthy = plan.services(Kind.UNHEALTHY)
     if unhealthy:
         yield StringCommand(cmd.shell(cmd.up(project, unhealthy, force_recreate=True)))
 
@@ -163,7 +213,8 @@ def down(project_name: str, purge: bool = False):
         kept = f"; {len(resources.volumes)} volume(s) kept" if resources.volumes else ""
         host.noop(f"compose project {project_name} is not running{kept}")
         return
-    _say_once(
+    report.say_once(
+        host,
         [f"remove {len(resources.containers)} container(s), {len(resources.networks)} network(s)"]
         + ([f"remove volumes: {', '.join(resources.volumes)}"] if purge and resources.volumes else [])
     )

@@ -258,6 +258,26 @@ def test_round_trip_covers_every_argv_builder():
         for name, value in vars(cmd).items()
         if callable(value) and getattr(value, "__module__", "") == cmd.__name__
     }
-    not_argv = {"shell", "or_absent", "image_repository", "build_tag", "tag_build"}  # tested above
+    not_argv = {"shell", "or_absent", "image_repository", "build_tag", "tag_build", "file_texts", "env_digests"}  # tested above
     covered = {name.split("[")[0] for name in ROUND_TRIP}
     assert builders - not_argv <= covered
+
+
+def test_file_texts():
+    assert cmd.file_texts(["/srv/app/docker-compose.yml"]) == (
+        "if [ -f /srv/app/docker-compose.yml ]; then printf 'file:'; base64 -w0 < /srv/app/docker-compose.yml; echo; "
+        "else echo __pyinfra_compose_absent__; fi"
+    )
+    assert cmd.file_texts([]) == "true"
+
+
+def test_file_texts_and_env_digests_hostile_path(tmp_path):
+    """A hostile path stays one quoted word: run for real, it creates nothing."""
+    import subprocess
+
+    marker = tmp_path / "pwned"
+    hostile = f"x; touch {marker}; $(touch {marker}) `touch {marker}`"
+    for line in (cmd.file_texts([hostile]), cmd.env_digests(hostile, "ab" * 8)):
+        assert f"'{hostile}'" in line
+        out = subprocess.run(["sh", "-c", line], capture_output=True, text=True, cwd=tmp_path).stdout
+        assert out.strip() == cmd.ABSENT and not marker.exists()

@@ -6,12 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from pyinfra_compose import commands as cmd
 from pyinfra_compose.buildinputs import LocalBuild
+from pyinfra_compose.envdiff import env_digests
 from pyinfra_compose.errors import ParseError
 from pyinfra_compose.facts import (
     ComposeBuildState,
     ComposeContainers,
     ComposeDesiredConfig,
+    ComposeInputs,
+    EnvFileDigests,
+    TargetInputs,
     ComposeProjectResources,
     ComposeServiceHealth,
     DesiredConfig,
@@ -244,3 +249,53 @@ def test_project_resources_volumes_only_captured():
 @pytest.mark.parametrize("output", [lines("fact-resources-none.txt"), [], [SEP]])
 def test_project_resources_nothing(output):
     assert ComposeProjectResources().process(output) == ProjectResources((), (), ())
+
+
+# ComposeInputs / EnvFileDigests
+
+
+def test_compose_inputs_command():
+    command = ComposeInputs().command(compose_paths=("/srv/app/docker-compose.yml",), env_paths=("/srv/.env",), salt="ab" * 8)
+    assert command == (
+        f"{{ {cmd.file_texts(['/srv/app/docker-compose.yml'])}; }}; echo {SEP}; "
+        f"{{ {cmd.env_digests('/srv/.env', 'ab' * 8)}; }}"
+    )
+
+
+def test_compose_inputs_run_for_real(tmp_path):
+    """The fact's own command with sh: indentation survives, digests match local ones, absent is None."""
+    import subprocess
+
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  api:\n    image: x\n\n    # gap above\n")
+    env = tmp_path / ".env"
+    env.write_text("A='1'\nB='secret'\n")
+    fact = ComposeInputs()
+    command = fact.command(
+        compose_paths=(str(compose), str(tmp_path / "missing.yml")),
+        env_paths=(str(env), str(tmp_path / "missing.env")),
+        salt="cd" * 8,
+    )
+    out = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=True).stdout
+    assert "secret" not in out
+    inputs = fact.process(out.splitlines())
+    assert inputs == TargetInputs(
+        compose_texts=(compose.read_text(), None),
+        env_digests=(env_digests(env.read_text(), "cd" * 8), None),
+    )
+
+
+def test_compose_inputs_bad_output():
+    with pytest.raises(ParseError, match="unexpected compose file line"):
+        ComposeInputs().process(["garbage"])
+    with pytest.raises(ParseError, match="not base64"):
+        ComposeInputs().process(["file:***"])
+    with pytest.raises(ParseError, match="unexpected env digest line"):
+        ComposeInputs().process(["file:", SEP, "KEY value with spaces"])
+
+
+def test_env_file_digests():
+    fact = EnvFileDigests()
+    assert fact.command(path="/srv/.env", salt="ab" * 8) == cmd.env_digests("/srv/.env", "ab" * 8)
+    assert fact.process([ABSENT]) is None
+    assert fact.process([f"A {'0' * 64}", "", f"?1 {'1' * 64}"]) == {"A": "0" * 64, "?1": "1" * 64}

@@ -13,20 +13,25 @@ from typing import Any
 import pytest
 from pyinfra.api import FunctionCommand, StringCommand
 
-from pyinfra_compose import commands
+from pyinfra_compose import commands, report
 
 from pyinfra_compose import operations
 from pyinfra_compose.buildinputs import LocalBuild
+from pyinfra_compose.envdiff import SALT, env_digests
+from pyinfra_compose.errors import SettingsError
 from pyinfra_compose.facts import (
     ComposeBuildState,
     ComposeContainers,
     ComposeDesiredConfig,
+    ComposeInputs,
     ComposeProjectResources,
     DesiredConfig,
     ProjectResources,
+    TargetInputs,
 )
 from pyinfra_compose.parse import Container
 from pyinfra_compose.plan import BuildRecord
+from pyinfra_compose.preview import ComposePreview
 from pyinfra_compose.project import ComposeProject
 from pyinfra_compose.waiting import wait_until_healthy
 
@@ -42,14 +47,21 @@ FACT_LOADERS = {
     ComposeContainers: lambda data: [Container(**record) for record in data],
     ComposeBuildState: lambda data: {service: BuildRecord(**record) for service, record in data.items()},
     ComposeProjectResources: lambda data: ProjectResources(**{k: tuple(v) for k, v in data.items()}),
+    ComposeInputs: lambda data: TargetInputs(tuple(data["compose_texts"]), tuple(data["env_digests"])),
 }
+
+
+class FakeState:
+    def __init__(self, executing: bool) -> None:
+        self.is_executing = executing
 
 
 class FakeHost:
     """Just what the operations use of pyinfra's Host: get_fact, noop and three attributes."""
 
-    def __init__(self, facts: dict[str, Any], name: str = "devbox.example") -> None:
+    def __init__(self, facts: dict[str, Any], name: str = "devbox.example", executing: bool = True) -> None:
         self.facts = facts
+        self.state = FakeState(executing)
         self.name = name
         self.print_prefix = f"[{name}] "
         self.current_op_hash = f"op-{id(self)}"
@@ -68,10 +80,10 @@ class FakeHost:
 
 @pytest.fixture
 def fake_host(monkeypatch):
-    def install(facts: dict[str, Any]) -> FakeHost:
-        host = FakeHost(facts)
+    def install(facts: dict[str, Any], executing: bool = True) -> FakeHost:
+        host = FakeHost(facts, executing=executing)
         monkeypatch.setattr(operations, "host", host)
-        monkeypatch.setattr(operations, "_printed", {})
+        report.reset()
         return host
 
     return install
@@ -96,17 +108,30 @@ def cases(kind: str) -> list:
 
 
 def up_kwargs(data: dict) -> dict:
-    kwargs = {"project": ComposeProject(**data["project"])}
+    kwargs: dict[str, Any] = {"project": ComposeProject(**{k: tuple(v) if isinstance(v, list) else v
+                                                           for k, v in data["project"].items()})}
     if "builds" in data:
         kwargs["builds"] = {service: LocalBuild(**build) for service, build in data["builds"].items()}
+    if "preview" in data:
+        kwargs["preview"] = ComposePreview(**{key: tuple(value) for key, value in data["preview"].items()})
     return kwargs
+
+
+def recorded_plan(host: FakeHost, expected: list[dict] | None) -> list[dict] | None:
+    """The plan `up` recorded for --json, cut to the keys the fixture states."""
+    changes = report.details(host.current_op_hash)[host.name]["changes"]
+    if changes is None or expected is None:
+        return changes
+    keys = set().union(*expected) if expected else set()
+    return [{key: change[key] for key in keys} for change in changes]
 
 
 @pytest.mark.parametrize("case", cases("up"))
 def test_up(case, fake_host):
-    host = fake_host(case["facts"])
+    host = fake_host(case["facts"], executing=case.get("executing", True))
     assert run(operations.up._inner(**up_kwargs(case["kwargs"]))) == case["commands"]
     assert host.noops == ([case["noop"]] if case["noop"] else [])
+    assert recorded_plan(host, case["plan"]) == case["plan"]
     # every fact the fixture provides was consulted: the fixture says what the decision rests on
     assert {name for name, _ in host.fact_calls} == set(case["facts"])
 
@@ -123,6 +148,8 @@ def test_fixtures_cover_the_required_cases():
     assert {p.stem for p in (FIXTURES / "up").glob("*.json")} >= {
         "up-to-date", "config-hash-drift", "missing-container", "stopped-container", "unhealthy-container",
         "orphan", "profile-disabled", "build-context-changed", "image-replaced-outside", "first-deploy",
+        "preview-first-deploy", "preview-up-to-date", "preview-secret-changed", "preview-port-changed",
+        "preview-compose-edited", "preview-changed-outside", "preview-executing",
     }
     assert {p.stem for p in (FIXTURES / "down").glob("*.json")} >= {"absent", "present", "purge-volumes-only"}
 
@@ -168,6 +195,38 @@ def test_up_hostile_names_stay_quoted(fake_host):
         "docker rm --force --volumes 'x; rm -rf /'",
         "docker compose --project-directory '/srv/x; rm -rf /' -p app -f '/srv/x; rm -rf /docker-compose.yml'"
         " up --detach --no-build --force-recreate --no-deps api",
+    ]
+
+
+def test_read_preview_reads_the_target_once_with_this_runs_salt(fake_host):
+    project = ComposeProject("/srv/app/infra", "app", env_files=("/srv/app/.env",))
+    host = fake_host({"ComposeInputs": {"compose_texts": ["services: {}\n"], "env_digests": [{"A": "d"}]}})
+    preview = operations.read_preview(project, ["services: {a: {image: x}}\n"], ["A='1'\n"])
+    assert host.fact_calls == [
+        ("ComposeInputs", {"compose_paths": ("/srv/app/infra/docker-compose.yml",), "env_paths": ("/srv/app/.env",),
+                           "salt": SALT})
+    ]
+    assert preview.before_texts == ("services: {}\n",) and preview.before_env == ({"A": "d"},)
+    assert preview.after_env == (env_digests("A='1'\n"),)
+    assert "A='1'" not in repr(preview) and repr(preview) == "ComposePreview(1 compose file(s), 1 env file(s))"
+
+
+def test_read_preview_wants_one_text_per_file(fake_host):
+    fake_host({})
+    with pytest.raises(SettingsError, match="one text per compose file"):
+        operations.read_preview(ComposeProject("/srv/app", "app"), [], [])
+
+
+def test_the_plan_is_printed_once_with_its_reasons(fake_host, caplog):
+    case = json.loads((FIXTURES / "up" / "preview-secret-changed.json").read_text())
+    fake_host(case["facts"], executing=False)
+    kwargs = up_kwargs(case["kwargs"])
+    with caplog.at_level("INFO", logger="pyinfra"):
+        run(operations.up._inner(**kwargs))
+        run(operations.up._inner(**kwargs))
+    assert [r.getMessage() for r in caplog.records] == [
+        "[devbox.example] recreate api: config changed: environment.DATABASE_URL",
+        "[devbox.example] recreate db: config changed: environment.POSTGRES_PASSWORD",
     ]
 
 

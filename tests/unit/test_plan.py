@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from pyinfra_compose.parse import Container
-from pyinfra_compose.plan import CREATE, RECREATE, REMOVE, START, BuildRecord, Change, Plan, builds_needed, plan_up
+from pyinfra_compose.plan import BuildRecord, Change, Kind, Plan, builds_needed, config_reason, plan_up
+
+CREATE, RECREATE, START, UNHEALTHY = Kind.CREATE, Kind.RECREATE, Kind.START, Kind.UNHEALTHY
+ORPHAN, DISABLED = Kind.ORPHAN, Kind.DISABLED
 
 IMAGE = "sha256:" + "1" * 64
 OTHER_IMAGE = "sha256:" + "2" * 64
@@ -19,8 +22,8 @@ def container(service="api", state="running", health="", exit_code=0, config_has
 DESIRED = {"api": "h-api"}
 
 
-def changes(plan: Plan) -> list[tuple[str, str, str, str]]:
-    return [(c.service, c.action, c.reason, c.container_id) for c in plan.changes]
+def changes(plan: Plan) -> list[tuple[str, Kind, str, str]]:
+    return [(c.service, c.kind, c.reason, c.container_id) for c in plan.changes]
 
 
 def test_up_to_date_is_a_noop():
@@ -37,7 +40,7 @@ def test_up_to_date_is_a_noop():
         (container(state="created"), (START, "container is created (exit code 0)")),
         (container(state="dead", exit_code=255), (START, "container is dead (exit code 255)")),
         (container(state="paused"), (START, "container is paused")),
-        (container(health="unhealthy"), (RECREATE, "container is unhealthy")),
+        (container(health="unhealthy"), (UNHEALTHY, "container is unhealthy")),
         # a stale config wins over every other reason
         (container(config_hash="old", health="unhealthy"), (RECREATE, "config changed (config hash differs)")),
     ],
@@ -83,16 +86,22 @@ def test_orphan_and_disabled_profile_are_removed_with_different_reasons():
          container("old", config_hash="y", cid="old-2")],
     )
     assert changes(plan) == [
-        ("debug", REMOVE, "profile not enabled", "debug-1"),
-        ("old", REMOVE, "orphan (no longer in the compose file)", "old-1"),
-        ("old", REMOVE, "orphan (no longer in the compose file)", "old-2"),
+        ("debug", DISABLED, "profile not enabled", "debug-1"),
+        ("old", ORPHAN, "orphan (no longer in the compose file)", "old-1"),
+        ("old", ORPHAN, "orphan (no longer in the compose file)", "old-2"),
     ]
-    assert plan.services(REMOVE) == ["debug", "old"]
+    assert plan.services(DISABLED, ORPHAN) == ["debug", "old"]
+    assert plan.container_ids(DISABLED) == ["debug-1"]
+    assert plan.lines() == [
+        "remove debug: profile not enabled",
+        "remove old: orphan (no longer in the compose file)",
+        "remove old: orphan (no longer in the compose file)",
+    ]
 
 
 def test_scaled_service_only_the_bad_replica_changes():
     plan = plan_up(DESIRED, ["api"], [container(cid="api-1"), container(cid="api-2", health="unhealthy")])
-    assert changes(plan) == [("api", RECREATE, "container is unhealthy", "api-2")]
+    assert changes(plan) == [("api", UNHEALTHY, "container is unhealthy", "api-2")]
 
 
 @pytest.mark.parametrize(
@@ -139,4 +148,59 @@ def test_missing_container_with_a_build():
 
 
 def test_change_str():
-    assert str(Change("api", RECREATE, "container is unhealthy", "c1")) == "recreate api: container is unhealthy"
+    assert str(Change("api", UNHEALTHY, "container is unhealthy", "c1")) == "recreate api: container is unhealthy"
+
+
+@pytest.mark.parametrize(
+    ("kind", "action"),
+    [(Kind.BUILD, "build"), (CREATE, "create"), (RECREATE, "recreate"), (UNHEALTHY, "recreate"),
+     (START, "start"), (ORPHAN, "remove"), (DISABLED, "remove")],
+)
+def test_every_kind_has_a_verb(kind, action):
+    assert Change("api", kind, "why").action == action
+
+
+def test_a_reason_is_only_for_people():
+    """`up` decides by kind: any wording of a reason plans the same."""
+    plan = plan_up(DESIRED, ["api"], [container(health="unhealthy")])
+    assert plan.has(UNHEALTHY) and not plan.has(RECREATE)
+    reworded = Plan(changes=(Change("api", UNHEALTHY, "sick", "api-1"),))
+    assert reworded.services(UNHEALTHY) == plan.services(UNHEALTHY) == ["api"]
+
+
+def test_config_change_names_the_settings():
+    plan = plan_up(DESIRED, ["api"], [container(config_hash="old")], settings={"api": ("ports", "environment.API_KEY")})
+    [change] = plan.changes
+    assert change.kind == RECREATE and change.settings == ("ports", "environment.API_KEY")
+    assert str(change) == "recreate api: config changed: ports, environment.API_KEY (config hash differs)"
+
+
+def test_settings_of_an_unchanged_hash_change_nothing():
+    assert plan_up(DESIRED, ["api"], [container()], settings={"api": ("ports",)}).is_noop
+
+
+def test_a_caller_reason_wins_for_a_config_change():
+    plan = plan_up({"api": "predicted"}, ["api"], [container()], config_reasons={"api": "config changed: ports"})
+    assert plan.lines() == ["recreate api: config changed: ports"]
+
+
+def test_config_reason():
+    assert config_reason(()) == "config changed (config hash differs)"
+    assert config_reason(("image",)) == "config changed: image (config hash differs)"
+
+
+def test_plan_as_json_data():
+    plan = plan_up({"api": "h-api", "web": "h-web"}, ["api", "web"], [container(config_hash="old")],
+                   {"web": BuildRecord(None, None)}, settings={"api": ("ports",)})
+    assert plan.to_dict() == {
+        "up_to_date": False,
+        "changes": [
+            {"service": "web", "kind": "build", "action": "build", "reason": "image missing", "settings": [],
+             "container_id": ""},
+            {"service": "api", "kind": "recreate", "action": "recreate",
+             "reason": "config changed: ports (config hash differs)", "settings": ["ports"], "container_id": "api-1"},
+            {"service": "web", "kind": "create", "action": "create", "reason": "container missing", "settings": [],
+             "container_id": ""},
+        ],
+    }
+    assert plan_up(DESIRED, ["api"], [container()]).to_dict() == {"up_to_date": True, "changes": []}
