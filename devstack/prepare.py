@@ -38,7 +38,7 @@ def settings_or_exit(host, inventory) -> Settings:
 
 def _exit(host, error: SettingsError) -> NoReturn:
     # A clean message, not a traceback: the user's fix is in the message.
-    logger.error(f"{host.print_prefix}invalid settings: {error}")
+    logger.error(f"{host.print_prefix}stopped before touching the target: {error}")
     sys.exit(2)
 
 

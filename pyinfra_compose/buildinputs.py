@@ -23,14 +23,24 @@ from pyinfra_compose.errors import SettingsError
 from pyinfra_compose.interpolate import interpolate_tree
 
 
+def _yaml_error_text(path: Path, error: yaml.YAMLError) -> str:
+    """`file:line: malformed YAML: problem (context at line N)`: the parser notices an
+    unclosed bracket lines after it was opened, so both lines are named."""
+    mark = getattr(error, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}" if mark else str(path)
+    text = f"{where}: malformed YAML: {getattr(error, 'problem', None) or error}"
+    context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if context and context_mark and (not mark or context_mark.line != mark.line):
+        text += f" ({context} at line {context_mark.line + 1})"
+    return text
+
+
 def load_compose_file(path: Path, env: Mapping[str, str]) -> dict:
     """Parse and interpolate a compose file; YAML errors name the file and line."""
     try:
         document = yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise SettingsError(f"{where}: malformed YAML: {getattr(error, 'problem', error)}") from None
+        raise SettingsError(_yaml_error_text(path, error)) from None
     except OSError as error:
         raise SettingsError(f"{path}: cannot read compose file: {error.strerror}") from None
     if not isinstance(document, dict) or not isinstance(document.get("services"), dict):

@@ -203,3 +203,13 @@ def test_required_variable_missing(project):
     change(project, "docker-compose.yml", "services:\n  api:\n    build: ${CTX:?set CTX}\n")
     with pytest.raises(SettingsError, match="CTX: set CTX"):
         local_builds(project / "docker-compose.yml", {}, "app")
+
+
+def test_unclosed_bracket_names_the_line_it_was_opened_on_too(tmp_path):
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  api:\n    ports: [8000\n    image: a\n    build: x\n")
+    with pytest.raises(SettingsError) as error:
+        load_compose_file(compose, {})
+    message = str(error.value)
+    assert message.startswith(f"{compose}:4: malformed YAML: expected ',' or ']'"), message
+    assert message.endswith("(while parsing a flow sequence at line 3)"), message
