@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pyinfra.api import FactBase
 
 from pyinfra_compose import commands as cmd
@@ -21,26 +23,48 @@ class MissingImages(FactBase[list[str]]):
         return [line.strip() for line in output if line.strip()]
 
 
-class FileMode(FactBase["str | None"]):
-    """Octal mode of a file, None when absent."""
+@dataclass(frozen=True)
+class FileState:
+    mode: str  # octal, e.g. "600"
+    sha256: str
+
+
+class FileStates(FactBase["FileState | None"]):
+    """Mode and sha256 of a file in one command; None when absent."""
 
     def command(self, path: str) -> str:
-        return f"stat -c %a {cmd.shell([path])} 2>/dev/null || echo {cmd.ABSENT}"
+        quoted = cmd.shell([path])
+        return f"if [ -f {quoted} ]; then stat -c %a {quoted} && sha256sum {quoted}; else echo {cmd.ABSENT}; fi"
 
-    def process(self, output: list[str]) -> str | None:
-        value = "".join(output).strip()
-        return None if value == cmd.ABSENT else value
+    def process(self, output: list[str]) -> "FileState | None":
+        lines = [line.strip() for line in output if line.strip()]
+        if not lines or lines[0] == cmd.ABSENT or len(lines) < 2:
+            return None
+        return FileState(mode=lines[0], sha256=lines[1].split()[0])
 
 
-class RegistryAnswers(FactBase[bool]):
-    """Whether the target's engine can reach the registry of an official image (short timeout)."""
+@dataclass(frozen=True)
+class Target:
+    home: str
+    registry_answers: bool | None  # None when not asked
 
-    def command(self, image: str) -> str:
-        return (
+
+class TargetBasics(FactBase[Target]):
+    """The login user's home directory and, when asked about an official image, whether
+    the target's engine has it or reaches its registry (short timeout): one round trip."""
+
+    def command(self, image: str | None = None) -> str:
+        home = 'echo "home=$HOME"'
+        if not image:
+            return home
+        registry = (
             f"if {cmd.shell(cmd.image_id(image))} >/dev/null 2>&1 || "
             f"timeout 15 {cmd.shell(['docker', 'manifest', 'inspect', image])} >/dev/null 2>&1; "
-            "then echo yes; else echo no; fi"
+            "then echo registry=yes; else echo registry=no; fi"
         )
+        return f"{home}; {registry}"
 
-    def process(self, output: list[str]) -> bool:
-        return "".join(output).strip() == "yes"
+    def process(self, output: list[str]) -> Target:
+        values = dict(line.strip().split("=", 1) for line in output if "=" in line)
+        answer = values.get("registry")
+        return Target(home=values.get("home", ""), registry_answers=None if answer is None else answer == "yes")

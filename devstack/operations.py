@@ -10,7 +10,6 @@ from io import BytesIO
 
 from pyinfra import host, logger
 from pyinfra.api import FileUploadCommand, OperationError, StringCommand, operation
-from pyinfra.facts.files import Sha256File
 from pyinfra.facts.server import Arch, LinuxDistribution, Which
 
 from pyinfra_compose import commands as cmd
@@ -109,6 +108,12 @@ def offline_images(images_dir: str, wanted: tuple[str, ...], extra_ca_dir: str =
     yield StringCommand(f"{env}bash {cmd.shell([images_dir + '/build.sh'])}")
 
 
+def private_files(temp: str, dest: str, mode: str) -> str:
+    """Shell line: an empty `temp` and any existing `dest` get `mode` before content arrives."""
+    t, d = cmd.shell([temp]), cmd.shell([dest])
+    return f"( umask 077 && : > {t} ) && chmod {cmd.shell([mode])} {t} && {{ [ ! -e {d} ] || chmod {cmd.shell([mode])} {d}; }}"
+
+
 def secret_file_lines(dest: str, created: bool, diff: EnvDiff) -> list[str]:
     """What a secrets file upload changes, key by key; a value is never shown."""
     head = f"{dest}: {'create' if created else 'update'} (values not shown: secrets)"
@@ -126,22 +131,26 @@ def secret_file(dest: str, content: str, mode: str = "600"):
     + mode: file mode, 600 by default
     """
     want = hashlib.sha256(content.encode()).hexdigest()
-    have = host.get_fact(Sha256File, path=dest)
-    if have == want:
-        mode_now = host.get_fact(facts.FileMode, path=dest)
-        if mode_now == mode:
+    state = host.get_fact(facts.FileStates, path=dest)
+    if state and state.sha256 == want:
+        if state.mode == mode:
             host.noop(f"{dest} is up to date (mode {mode})")
             return
-        report.say_once(host, [f"{dest}: mode {mode_now} -> {mode} (content unchanged)"])
+        report.say_once(host, [f"{dest}: mode {state.mode} -> {mode} (content unchanged)"])
         report.record(host, {"file": dest, "action": "chmod", "mode": mode})
-    else:
-        before = host.get_fact(EnvFileDigests, path=dest, salt=SALT) if have is not None else None
-        diff = diff_env(before, env_digests(content))
-        action = "create" if have is None else "update"
-        report.say_once(host, secret_file_lines(dest, have is None, diff))
-        report.record(host, {"file": dest, "action": action, **diff.to_dict()})
-        yield FileUploadCommand(BytesIO(content.encode()), dest, remote_temp_filename=f"{dest}.tmp")
-    yield StringCommand(cmd.shell(["chmod", mode, dest]))
+        yield StringCommand(cmd.shell(["chmod", mode, dest]))
+        return
+    before = host.get_fact(EnvFileDigests, path=dest, salt=SALT) if state else None
+    diff = diff_env(before, env_digests(content))
+    action = "update" if state else "create"
+    report.say_once(host, secret_file_lines(dest, state is None, diff))
+    report.record(host, {"file": dest, "action": action, **diff.to_dict()})
+    # The secrets never sit in a file others can read, not even for a moment: the upload
+    # (SFTP to the temp name, or cp over dest for @local) writes into files already 0600.
+    temp = f"{dest}.tmp"
+    yield StringCommand(private_files(temp, dest, mode))
+    yield FileUploadCommand(BytesIO(content.encode()), dest, remote_temp_filename=temp)
+    yield StringCommand(f"{cmd.shell(['chmod', mode, dest])} && {cmd.shell(['rm', '-f', temp])}")
 
 
 @operation()

@@ -6,7 +6,6 @@ import sys
 from typing import NoReturn
 
 from pyinfra import logger
-from pyinfra.facts.server import Home
 
 from pyinfra_compose.errors import SettingsError
 
@@ -15,13 +14,13 @@ from devstack.settings import Settings
 from devstack.secrets import load_secrets, secrets_file
 
 
-def choose_images(host, mode: str) -> dict[str, str]:
+def choose_images(host, mode: str, target: facts.Target) -> dict[str, str]:
     """official / local / auto (official when the target's engine reaches the registry)."""
     if mode == "official":
         return dict(stack.OFFICIAL_IMAGES)
     if mode == "local":
         return dict(stack.LOCAL_IMAGES)
-    if host.get_fact(facts.RegistryAnswers, image=stack.OFFICIAL_IMAGES["POSTGRES_IMAGE"]):
+    if target.registry_answers:
         logger.info(f"{host.print_prefix}images: official (the registry answers)")
         return dict(stack.OFFICIAL_IMAGES)
     logger.info(f"{host.print_prefix}images: local stand-ins (the registry does not answer; see images/README.md)")
@@ -52,9 +51,11 @@ def prepare(host, inventory) -> stack.Stack:
     try:
         remote = hostdata.is_remote(host)
         secrets = load_secrets(secrets_file(stack.REPO, host.name, remote), remote)
+        probe = stack.OFFICIAL_IMAGES["POSTGRES_IMAGE"] if settings.images == "auto" else None
+        target = host.get_fact(facts.TargetBasics, image=probe)
         root = settings.project_dir
         if root.startswith("~"):
-            root = (host.get_fact(Home) or "/root").rstrip("/") + root[1:]
-        return stack.decide(settings, secrets, choose_images(host, settings.images), root)
+            root = (target.home or "/root").rstrip("/") + root[1:]
+        return stack.decide(settings, secrets, choose_images(host, settings.images, target), root)
     except SettingsError as error:
         _exit(host, error)

@@ -68,6 +68,12 @@ def read_preview(project: ComposeProject, compose_texts: Sequence[str], env_text
     )
 
 
+# What `up` just saw (desired hashes, containers) per host and project: when it changes
+# nothing, `wait_healthy(after=up)` judges from that look, milliseconds old, instead of
+# asking the target twice more (a no-op deploy is round trips; see bench/).
+_last_seen: dict[tuple[str, str], tuple[dict[str, str], list]] = {}
+
+
 def current_plan(
     project: ComposeProject,
     builds: Mapping[str, LocalBuild] | None = None,
@@ -90,6 +96,7 @@ def current_plan(
         settings, reasons = (preview.settings() if preview else {}), {}
     active = {service: build for service, build in (builds or {}).items() if service in desired}
     records = host.get_fact(ComposeBuildState, builds=active) if active else {}
+    _last_seen[(host.name, project.project_name)] = (dict(desired), containers)
     return plan_up(desired, services, containers, records, settings, reasons)
 
 
@@ -188,10 +195,14 @@ def wait_healthy(project: ComposeProject, timeout: float = 300, interval: float 
     Fails at once on an unhealthy or exited service, with its last health-probe
     outputs and log lines. No change when everything is already healthy.
     """
-    desired = host.get_fact(ComposeDesiredConfig, project=project)
-    if desired is not None and not (after is not None and _changed(after)):
-        now = verdict(desired.hashes, host.get_fact(ComposeContainers, project_name=project.project_name))
-        if now.healthy:
+    seen = _last_seen.pop((host.name, project.project_name), None) if after is not None else None
+    if not (after is not None and _changed(after)):
+        if seen is None:
+            desired = host.get_fact(ComposeDesiredConfig, project=project)
+            containers = host.get_fact(ComposeContainers, project_name=project.project_name) if desired else []
+            seen = (desired.hashes, containers) if desired else None
+        now = verdict(*seen) if seen else None
+        if now is not None and now.healthy:
             host.noop(f"all {len(now.statuses)} services of {project.project_name} are healthy")
             return
     yield FunctionCommand(wait_until_healthy, (project, timeout, interval), {})

@@ -300,3 +300,25 @@ def test_wait_healthy_before_first_deploy_defers_to_the_callback(fake_host):
     fake_host({"ComposeDesiredConfig": None})
     [command] = list(operations.wait_healthy._inner(project=PROJECT))
     assert isinstance(command, FunctionCommand)
+
+
+def test_wait_healthy_after_a_noop_up_judges_from_what_up_saw(fake_host):
+    host = fake_host(HEALTHY)
+    assert list(operations.up._inner(project=PROJECT)) == []
+    asked = len(host.fact_calls)
+    after = Meta(complete=False, changed=False)
+    assert list(operations.wait_healthy._inner(project=PROJECT, after=after)) == []
+    assert len(host.fact_calls) == asked, "wait_healthy asked the target again"
+    assert host.noops[-1] == "all 1 services of app are healthy"
+    # That look is used once: a later wait asks the target itself.
+    list(operations.wait_healthy._inner(project=PROJECT, after=after))
+    assert len(host.fact_calls) == asked + 2
+
+
+def test_wait_healthy_after_a_noop_up_still_waits_for_a_starting_service(fake_host):
+    facts = json.loads(json.dumps(HEALTHY))
+    facts["ComposeContainers"][0]["health"] = "starting"
+    fake_host(facts)
+    assert list(operations.up._inner(project=PROJECT)) == []  # nothing to change...
+    [command] = list(operations.wait_healthy._inner(project=PROJECT, after=Meta(complete=False, changed=False)))
+    assert command.function is wait_until_healthy  # ...but not healthy yet: wait
