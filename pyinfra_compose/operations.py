@@ -6,9 +6,9 @@ sleep: health waiting happens in a callback that only runs when the deploy execu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from pyinfra import host
+from pyinfra import host, logger
 from pyinfra.api import FunctionCommand, OperationError, StringCommand, operation
 from pyinfra.api.operation import OperationMeta
 
@@ -122,8 +122,31 @@ def _run_up(project: ComposeProject) -> None:
     raise OperationError(f"docker compose up failed:\n{last}\n{diagnose(project, culprits)}")
 
 
+def reported(function: Callable[..., None]) -> Callable[..., bool]:
+    """A FunctionCommand callback whose failure reads as a message, not a traceback.
+
+    pyinfra prints a Python traceback for any exception a callback raises, then the
+    message again on one line. A callback taking (state, host) is called directly and
+    its return value is the command's status, so catch our OperationError, log its
+    lines and return False: pyinfra then reports the operation failed, once.
+    """
+
+    def callback(state, host, *args):  # noqa: ARG001 -- pyinfra passes state, host by name
+        try:
+            function(*args)
+        except OperationError as error:
+            for line in str(error).splitlines():
+                logger.error(f"{host.print_prefix}{line}")
+            return False
+        return True
+
+    callback.__wrapped__ = function  # type: ignore[attr-defined]
+    callback.__name__ = function.__name__
+    return callback
+
+
 def _up_command(project: ComposeProject) -> FunctionCommand:
-    return FunctionCommand(_run_up, (project,), {})
+    return FunctionCommand(reported(_run_up), (project,), {})
 
 
 @operation()
@@ -205,7 +228,7 @@ def wait_healthy(project: ComposeProject, timeout: float = 300, interval: float 
         if now is not None and now.healthy:
             host.noop(f"all {len(now.statuses)} services of {project.project_name} are healthy")
             return
-    yield FunctionCommand(wait_until_healthy, (project, timeout, interval), {})
+    yield FunctionCommand(reported(wait_until_healthy), (project, timeout, interval), {})
 
 
 @operation()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyinfra.api import FunctionCommand, StringCommand
+from pyinfra.api import FunctionCommand, OperationError, StringCommand
 
 from pyinfra_compose import commands, report
 
@@ -95,7 +95,7 @@ def run(generator) -> list[str]:
     out = []
     for command in generator:
         if isinstance(command, FunctionCommand):
-            assert command.function is operations._run_up
+            assert command.function.__wrapped__ is operations._run_up
             out.append(commands.shell(commands.up(*command.args)))
         else:
             assert isinstance(command, StringCommand)
@@ -278,7 +278,7 @@ def test_wait_healthy_waits_after_a_change(fake_host, after):
     host = fake_host(HEALTHY)
     [command] = list(operations.wait_healthy._inner(project=PROJECT, timeout=9, interval=1, after=after))
     assert isinstance(command, FunctionCommand)
-    assert command.function is wait_until_healthy and command.args == (PROJECT, 9, 1)
+    assert command.function.__wrapped__ is wait_until_healthy and command.args == (PROJECT, 9, 1)
     assert host.noops == []
 
 
@@ -321,4 +321,18 @@ def test_wait_healthy_after_a_noop_up_still_waits_for_a_starting_service(fake_ho
     fake_host(facts)
     assert list(operations.up._inner(project=PROJECT)) == []  # nothing to change...
     [command] = list(operations.wait_healthy._inner(project=PROJECT, after=Meta(complete=False, changed=False)))
-    assert command.function is wait_until_healthy  # ...but not healthy yet: wait
+    assert command.function.__wrapped__ is wait_until_healthy  # ...but not healthy yet: wait
+
+
+def test_a_failing_callback_logs_its_message_and_returns_false(caplog):
+    def fails(what):
+        raise OperationError(f"service(s) failed: {what}\n--- api: unhealthy ---")
+
+    class Host:
+        print_prefix = "[box] "
+
+    callback = operations.reported(fails)
+    with caplog.at_level("ERROR", logger="pyinfra"):
+        assert callback(None, Host(), "api") is False
+    assert [r.getMessage() for r in caplog.records] == ["[box] service(s) failed: api", "[box] --- api: unhealthy ---"]
+    assert operations.reported(lambda: None)(None, Host()) is True
