@@ -7,7 +7,8 @@ from pyinfra import host, inventory
 
 from devstack import operations as devstack
 from devstack.prepare import prepare
-from devstack.stack import COMPOSE_FILE, EXCLUDES, REPO, TREES, urls
+from devstack.hostdata import ssh_tunnel
+from devstack.stack import COMPOSE_FILE, EXCLUDES, REPO, TREES, extra_ca_pem, urls
 from pyinfra_compose import dryrun
 from pyinfra_compose import operations as compose
 from pyinfra_sync.operations import sync_trees
@@ -32,6 +33,7 @@ if settings.images != "official" and "devstack-local" in stack.env_text:
         name="Offline images",
         images_dir=f"{stack.root}/images",
         wanted=("devstack-local/postgres:17", "devstack-local/redis:8", "devstack-local/python:3.13", "devstack-local/node:20"),
+        extra_ca_pem=extra_ca_pem(settings.extra_ca_certs),
     )
 
 # 6. Compose up: only what differs is built, created or recreated (the plan says why).
@@ -42,4 +44,4 @@ up = compose.up(name="Compose up", project=stack.project, builds=stack.builds, p
 compose.wait_healthy(name="Wait for health", project=stack.project, timeout=settings.health_timeout, after=up)
 
 # 8. Where to find it.
-devstack.show_urls(name="Service URLs", urls=urls(settings))
+devstack.show_urls(name="Service URLs", urls=urls(settings), tunnel=ssh_tunnel(host, settings))

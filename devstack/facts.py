@@ -23,6 +23,13 @@ class MissingImages(FactBase[list[str]]):
         return [line.strip() for line in output if line.strip()]
 
 
+class LoginUser(FactBase[str]):
+    """The user the target's commands run as (`id -un`: $USER is unset in some containers)."""
+
+    def command(self) -> str:
+        return "id -un"
+
+
 @dataclass(frozen=True)
 class FileState:
     mode: str  # octal, e.g. "600"

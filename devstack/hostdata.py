@@ -9,6 +9,7 @@ from pyinfra.api.host import extract_callable_datas
 from pyinfra.connectors.local import LocalConnector
 
 from devstack.settings import Settings, validate
+from pyinfra_compose import commands as cmd
 
 
 def is_remote(host) -> bool:
@@ -41,3 +42,24 @@ def source_of(host, inventory, key: str) -> str:
 
 def load(host, inventory) -> Settings:
     return validate(raw_data(host), lambda key: source_of(host, inventory, key), is_remote(host))
+
+
+def ssh_tunnel(host, settings: Settings) -> str:
+    """The `ssh -N -L ...` line that brings a remote target's API and web ports (published on its
+    loopback only) to the same ports here, so the printed URLs work as they are; "" for @local."""
+    if not is_remote(host):
+        return ""
+    ports = [settings.ports.api, settings.ports.web]
+    if "pgadmin" in settings.profiles:
+        ports.append(settings.ports.pgadmin)
+    target = "127.0.0.1" if settings.bind_address in ("0.0.0.0", "::") else settings.bind_address
+    argv = ["ssh", "-N"]
+    for port in ports:
+        argv += ["-L", f"{port}:{target}:{port}"]
+    for flag, key in (("-p", "ssh_port"), ("-i", "ssh_key"), ("-F", "ssh_config_file")):
+        if host.data.get(key):
+            argv += [flag, str(host.data.get(key))]
+    if host.data.get("ssh_known_hosts_file"):
+        argv += ["-o", f"UserKnownHostsFile={host.data.get('ssh_known_hosts_file')}"]
+    user, address = host.data.get("ssh_user"), host.data.get("ssh_hostname") or host.name
+    return cmd.shell([*argv, f"{user}@{address}" if user else address])

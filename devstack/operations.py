@@ -9,7 +9,7 @@ import platform
 from io import BytesIO
 
 from pyinfra import host, logger
-from pyinfra.api import FileUploadCommand, OperationError, StringCommand, operation
+from pyinfra.api import FileUploadCommand, FunctionCommand, OperationError, StringCommand, operation
 from pyinfra.facts.server import Arch, LinuxDistribution, Which
 
 from pyinfra_compose import commands as cmd
@@ -27,6 +27,34 @@ def _debian_like() -> bool:
 
 
 PLUGIN_PATH = "/usr/local/lib/docker/cli-plugins/docker-compose"
+
+
+def as_root(command: str, user: str, why: str) -> str:
+    """A shell line run as root: as is for root, else through sudo that never prompts.
+
+    Not pyinfra's `_sudo`: that answers sudo's "a password is required" with a password
+    prompt (an EOFError traceback without a terminal, e.g. in CI), and it would also run
+    the operation's facts through sudo. This fails at once, saying what to do.
+    """
+    if user == "root":
+        return command
+    advice = (
+        f"{why} needs root, and {user} has no passwordless sudo: allow it (e.g. '{user} ALL=(ALL) "
+        f"NOPASSWD:ALL' in /etc/sudoers.d/{user}), or install the Docker engine and compose v2 "
+        f"yourself, add {user} to the docker group and build the images/ stand-ins as root"
+    )
+    check = f"sudo -n true 2>/dev/null || {{ echo {cmd.shell([advice])} >&2; exit 1; }}"
+    return f"{{ {check}; }} && sudo -n sh -c {cmd.shell([command])}"
+
+
+def _reconnect() -> None:
+    """A new SSH session, so the user's new docker group applies to the operations after this one:
+    sshd sets a session's groups once, at login (Ansible's answer is `meta: reset_connection`)."""
+    client = getattr(host.connector, "client", None)
+    if client is not None:
+        client.close()
+    host.disconnect()
+    host.connect(reason="docker group joined", raise_exceptions=True)
 
 
 def local_compose_binary() -> str | None:
@@ -63,49 +91,67 @@ def docker_present(install: bool = True):
             f"{host.name} is not Debian/Ubuntu: install the Docker engine and compose v2 yourself "
             "(https://docs.docker.com/engine/install/)"
         )
+    user = host.get_fact(facts.LoginUser)  # asked only when something is missing: a no-op run never does
+    why = "installing Docker"
     if not status.client:
-        yield StringCommand(
-            "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && apt-get install -y -qq docker.io"
-        )
+        yield StringCommand(as_root(
+            # Debian 13 split the client off into docker-cli, a mere Recommends of docker.io.
+            "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && apt-get install -y -qq docker.io "
+            "$(apt-cache show docker-cli >/dev/null 2>&1 && echo docker-cli)", user, why))
     if not status.compose_v2:
         binary = local_compose_binary()
         if binary and host.get_fact(Arch) == platform.machine():
-            yield StringCommand(cmd.shell(["mkdir", "-p", os.path.dirname(PLUGIN_PATH)]))
-            yield FileUploadCommand(binary, PLUGIN_PATH, remote_temp_filename=f"{PLUGIN_PATH}.tmp")
-            yield StringCommand(cmd.shell(["chmod", "755", PLUGIN_PATH]))
+            # SFTP writes as the SSH user: upload to a temp file, then install it as root.
+            temp = host.get_temp_filename(PLUGIN_PATH)
+            yield FileUploadCommand(binary, temp)
+            yield StringCommand(as_root(cmd.shell(["install", "-D", "-m", "755", temp, PLUGIN_PATH]), user, why))
+            yield StringCommand(cmd.shell(["rm", "-f", temp]))
         else:
-            yield StringCommand(
+            yield StringCommand(as_root(
                 "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && "
                 "(apt-get install -y -qq docker-compose-v2 || apt-get install -y -qq docker-compose-plugin "
-                "|| { echo 'compose v2 is not packaged here: install the docker compose plugin' >&2; exit 1; })"
-            )
-    if not status.server:
+                "|| { echo 'compose v2 is not packaged here: install the docker compose plugin' >&2; exit 1; })", user, why))
+    denied = "permission denied" in status.server_error.lower()  # daemon up, user not in the docker group
+    if not status.server and not denied:
         # No systemd on some boxes (containers, WSL), and `service docker start` can fail there.
-        yield StringCommand(
+        yield StringCommand(as_root(
             "if [ -d /run/systemd/system ]; then systemctl enable --now docker; "
             "else service docker start >/dev/null 2>&1 || (nohup dockerd >/var/log/dockerd.log 2>&1 &); fi; "
             "for i in $(seq 60); do docker info >/dev/null 2>&1 && exit 0; sleep 1; done; "
-            "echo 'the Docker daemon did not start: see /var/log/dockerd.log' >&2; exit 1"
-        )
+            "echo 'the Docker daemon did not start: see /var/log/dockerd.log' >&2; exit 1", user, why))
+    if user != "root" and (denied or not status.client):
+        yield StringCommand(as_root(cmd.shell(["usermod", "-aG", "docker", user]), user, why))
+        yield FunctionCommand(_reconnect, (), {})
 
 
 @operation()
-def offline_images(images_dir: str, wanted: tuple[str, ...], extra_ca_dir: str = ""):
+def offline_images(images_dir: str, wanted: tuple[str, ...], extra_ca_pem: str = ""):
     """
     Build the Debian-package stand-in images on the target (images/build.sh), only those missing.
 
     + images_dir: the uploaded images/ directory on the target
     + wanted: image names (devstack-local/...) the stack will use
+    + extra_ca_pem: CA certificates (PEM) the images must trust, as the app images do
     """
     missing = host.get_fact(facts.MissingImages, images=wanted)
     if not missing:
         host.noop(f"stand-in images present: {', '.join(wanted)}")
         return
     logger.info(f"{host.print_prefix}building stand-in images: {', '.join(missing)}")
+    user, why = host.get_fact(facts.LoginUser), "building the stand-in images (debootstrap)"
     if not host.get_fact(Which, command="debootstrap") and _debian_like():
-        yield StringCommand("export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && apt-get install -y -qq debootstrap")
-    env = f"EXTRA_CA_CERTS_DIR={cmd.shell([extra_ca_dir])} " if extra_ca_dir else ""
-    yield StringCommand(f"{env}bash {cmd.shell([images_dir + '/build.sh'])}")
+        apt = "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && apt-get install -y -qq debootstrap"
+        yield StringCommand(as_root(apt, user, why))
+    build = f"bash {cmd.shell([images_dir + '/build.sh'])}"
+    if not extra_ca_pem:
+        yield StringCommand(as_root(build, user, why))
+        return
+    # build.sh reads the CAs from a directory of *.crt on the target: a temporary one.
+    ca_dir = host.get_temp_filename("devstack-extra-ca")
+    yield StringCommand(cmd.shell(["mkdir", "-p", ca_dir]))
+    yield FileUploadCommand(BytesIO(extra_ca_pem.encode()), f"{ca_dir}/extra-ca.crt")
+    yield StringCommand(as_root(f"EXTRA_CA_CERTS_DIR={cmd.shell([ca_dir])} {build}", user, why))
+    yield StringCommand(cmd.shell(["rm", "-rf", ca_dir]))
 
 
 def private_files(temp: str, dest: str, mode: str) -> str:
@@ -154,11 +200,16 @@ def secret_file(dest: str, content: str, mode: str = "600"):
 
 
 @operation()
-def show_urls(urls: dict[str, str]):
-    """Print the stack's URLs once it runs (nothing to change, so always a noop)."""
+def show_urls(urls: dict[str, str], tunnel: str = ""):
+    """Print the stack's URLs once it runs (nothing to change, so always a noop).
+
+    + tunnel: for a remote target, the `ssh -L ...` line that makes the URLs work here
+    """
     if host.state.is_executing:
         for name, url in urls.items():
             logger.info(f"{host.print_prefix}{name}: {url}")
+        if tunnel:
+            logger.info(f"{host.print_prefix}the ports listen on the target's loopback only; from here: {tunnel}")
     host.noop("URLs printed")
     return
     yield  # an operation is a generator
