@@ -3,7 +3,8 @@
 # (no container registry needed). See images/README.md.
 #
 # Usage: images/build.sh [--force] [IMAGE...]
-#   IMAGE: debian postgres redis python node pgadmin (default: all)
+#   IMAGE: debian postgres redis python node pgadmin (default: all of these)
+#          devbox devbox-bare: SSH dev boxes for the remote e2e tests (only when named)
 #   --force   rebuild even if the image already exists
 # Environment:
 #   DEBIAN_MIRROR           mirror for debootstrap and for apt inside the images
@@ -21,6 +22,8 @@ DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 DEBIAN_SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 
 ALL_IMAGES=(debian postgres redis python node pgadmin)
+# Built only when named: test targets, not part of the stack (images/devbox/).
+EXTRA_IMAGES=(devbox devbox-bare)
 declare -A IMAGE_OF=(
   [debian]="$BASE_IMAGE"
   [postgres]="devstack-local/postgres:17"
@@ -28,12 +31,14 @@ declare -A IMAGE_OF=(
   [python]="devstack-local/python:3.13"
   [node]="devstack-local/node:20"
   [pgadmin]="devstack-local/pgadmin4:latest"
+  [devbox]="devstack-local/devbox:trixie"
+  [devbox-bare]="devstack-local/devbox-bare:trixie"
 )
 
 die() { echo "build.sh: ERROR: $*" >&2; exit 1; }
 log() { echo "==> $*"; }
 
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # ---------------------------------------------------------------- arguments
 FORCE=0
@@ -44,7 +49,7 @@ for arg in "$@"; do
     -h|--help) usage; exit 0 ;;
     -*) usage >&2; die "unknown option: $arg" ;;
     *)
-      [[ -n "${IMAGE_OF[$arg]+x}" ]] || die "unknown image '$arg' (choose from: ${ALL_IMAGES[*]})"
+      [[ -n "${IMAGE_OF[$arg]+x}" ]] || die "unknown image '$arg' (choose from: ${ALL_IMAGES[*]} ${EXTRA_IMAGES[*]})"
       WANTED+=("$arg") ;;
   esac
 done
@@ -176,7 +181,7 @@ image_exists "$BASE_IMAGE" || need_base=1
 
 order=()
 [[ $need_base -eq 1 ]] && order+=(debian)
-for name in "${ALL_IMAGES[@]}"; do
+for name in "${ALL_IMAGES[@]}" "${EXTRA_IMAGES[@]}"; do
   [[ "$name" == debian ]] && continue
   for w in "${WANTED[@]}"; do [[ "$w" == "$name" ]] && order+=("$name") && break; done
 done
@@ -194,7 +199,9 @@ for name in "${order[@]}"; do
   if [[ "$name" == debian ]]; then
     build_base
   else
-    docker compose -f "$COMPOSE_FILE" build "$name" \
+    compose_file="$COMPOSE_FILE"
+    [[ "$name" == devbox* ]] && compose_file="$HERE/devbox/compose.yml"
+    docker compose -f "$compose_file" build "$name" \
       || die "building $image failed (see the output above)"
   fi
   took=$((SECONDS - start))

@@ -6,9 +6,11 @@ Nothing here skips: without a Docker engine the e2e tests fail, loudly.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
+from tests.e2e.devbox import DevBoxes, Preload, warm_preload
 from tests.e2e.helpers import LOCAL_IMAGES, REPO, deploy_local, extra_ca_dir, run
 
 
@@ -55,3 +57,26 @@ def default_stack(offline_images):
     deploy_local("down.py", "--data", "purge=true", "-y")
     yield deploy_local("deploy.py", "-y")
     deploy_local("down.py", "--data", "purge=true", "-y", check=False)
+
+
+@pytest.fixture(scope="session")
+def devboxes(offline_images) -> Iterator[DevBoxes]:
+    """SSH dev boxes (tests/e2e/devbox.py), started on demand; at session end every box, its
+    volume, the throwaway key and the secrets files the deploys wrote are gone."""
+    env = dict(os.environ)
+    if extra_ca_dir():
+        env["EXTRA_CA_CERTS_DIR"] = str(extra_ca_dir())
+    run(["bash", str(REPO / "images" / "build.sh"), "devbox", "devbox-bare"], env=env, timeout=1800)
+    boxes = DevBoxes()
+    yield boxes
+    boxes.close()
+
+
+@pytest.fixture(scope="session")
+def warm_images(devboxes) -> Preload:
+    """What a warm box gets preloaded: the stand-ins and the api/web images, from this engine.
+
+    A pre-warmed dev box, as a team's box image would be: the remote tests are about SSH,
+    sudo, secrets and idempotency, and building the images (tested on @local, and once
+    from nothing on the bare box) again in every box would cost minutes of CI each."""
+    return warm_preload(devboxes.workdir)

@@ -1,0 +1,208 @@
+"""deploy.py and down.py over real SSH, into dev boxes with their own Docker engine
+(issue 5). A box is a container with sshd (tests/e2e/devbox.py); the SSH user `dev` is
+not root: it has passwordless sudo and, on a warm box, the docker group.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import stat
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack.secrets import WELL_KNOWN
+from tests.e2e.devbox import BARE_IMAGE, DevBox, DevBoxes
+from tests.e2e.helpers import PYINFRA, REPO, assert_no_change, http_get, read_env_file, run, wait_for
+
+SERVICES = {"postgres", "redis", "api", "web"}
+STACK_PORTS = (8000, 3000, 5432, 6379)  # group_data/all.py defaults, published on the box's loopback
+# Remote commands of a no-op deploy: the issue 5 goal (measured: 9). Lower it when it drops;
+# a rise means a new fact or a lost noop: see the command list the failure prints.
+NOOP_COMMAND_BUDGET = 10
+
+
+def pyinfra(argv: list[str], check: bool = True) -> subprocess.CompletedProcess:
+    # stdin closed: a password prompt (sudo, an SSH key) fails at once instead of hanging.
+    return run(argv, check=check, cwd=REPO, stderr_into_stdout=True, timeout=1800, stdin=subprocess.DEVNULL)
+
+
+def deploy(box: DevBox, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
+    return pyinfra(box.pyinfra_argv("deploy.py", "-y", *extra), check=check)
+
+
+def health(box: DevBox) -> dict[str, str]:
+    """service -> health of the box's `infra` project, asked over SSH as `dev` (docker group)."""
+    out = box.ssh("docker compose -p infra ps --all --format '{{.Service}} {{.Health}}'").stdout
+    return dict(line.split(" ", 1) for line in out.splitlines() if line.strip())
+
+
+def remote_commands(output: str, host: str) -> list[str]:
+    """The commands pyinfra ran on the host (each shown as `[host] >>> ...` at -vv)."""
+    return [line.split(">>> ", 1)[1] for line in output.splitlines() if line.startswith(f"[{host}] >>> ")]
+
+
+def secrets_of(box: DevBox) -> dict[str, str]:
+    """The secrets deploy.py generated for the box, on this machine (devstack/secrets.py)."""
+    return {key: value.strip("'") for key, value in read_env_file(REPO / "secrets" / f"{box.name}.env").items()}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def answers(address: str, port: int) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def box(devboxes: DevBoxes, warm_images) -> Iterator[DevBox]:
+    started = time.monotonic()
+    warm = devboxes.start("warm", preload=warm_images)
+    print(f"\nwarm box up (ssh answering, images loaded) in {time.monotonic() - started:.0f}s")
+    yield warm
+    devboxes.remove(warm)
+
+
+@pytest.fixture(scope="module")
+def deployed(box: DevBox) -> subprocess.CompletedProcess:
+    started = time.monotonic()
+    result = deploy(box)
+    print(f"\ndeploy to the warm box: {time.monotonic() - started:.0f}s")
+    return result
+
+
+def test_all_four_services_are_healthy_inside_the_box(deployed, box):
+    assert health(box) == {service: "healthy" for service in SERVICES}
+
+
+def test_api_answers_here_through_an_ssh_tunnel(deployed, box):
+    local = free_port()  # never 8000: this machine's own stack may hold it
+    tunnel = box.tunnel(local, 8000)
+    try:
+        status, body = wait_for(lambda: _get(f"http://127.0.0.1:{local}/health"), 30, what="the tunnelled API")
+        assert status == 200 and '"status":"ok"' in body
+    finally:
+        tunnel.terminate()
+        tunnel.wait(timeout=10)
+
+
+def _get(url: str) -> tuple[int, str] | None:
+    try:
+        return http_get(url)
+    except OSError:
+        return None  # the tunnel is not listening yet
+
+
+def test_nothing_answers_on_the_box_non_loopback_address(deployed, box):
+    address = box.bridge_ip()
+    assert answers(address, 22), "control: sshd on the same address must answer, or this test proves nothing"
+    assert [port for port in STACK_PORTS if answers(address, port)] == []
+    # Inside the box too: every listener on a stack port is bound to loopback.
+    listeners = box.ssh("ss -Hltn").stdout.split()
+    bound = [word for word in listeners if re.fullmatch(r".*:(8000|3000|5432|6379)", word)]
+    assert bound and all(word.startswith(("127.0.0.1:", "[::1]:")) for word in bound), bound
+
+
+def test_env_file_is_private_and_owned_by_the_ssh_user(deployed, box):
+    assert box.exec("stat", "-c", "%a %U", "/home/dev/devstack/.env").stdout.split() == ["600", "dev"]
+
+
+def test_secrets_are_generated_per_host_and_are_not_well_known(deployed, box):
+    local = REPO / "secrets" / f"{box.name}.env"
+    assert stat.S_IMODE(local.stat().st_mode) == 0o600
+    ours = secrets_of(box)
+    remote = box.exec("cat", "/home/dev/devstack/.env").stdout
+    for key in ("POSTGRES_PASSWORD", "PGADMIN_DEFAULT_PASSWORD"):
+        assert ours[key] not in WELL_KNOWN and len(ours[key]) >= 24
+        assert ours[key] in remote, f"{key} on the box is not the one in {local}"
+
+
+def test_deploy_prints_the_ssh_tunnel_line(deployed, box):
+    line = f"ssh -N -L 8000:127.0.0.1:8000 -L 3000:127.0.0.1:3000 -p {box.port} -i {box.key}"
+    assert line in deployed.stdout, deployed.stdout[-2000:]
+    assert f"{box.user}@{box.hostname}" in deployed.stdout
+
+
+def test_second_deploy_changes_nothing_and_runs_few_commands(deployed, box):
+    result = deploy(box, "-vv")
+    assert_no_change(result.stdout, operations=deployed.stdout.count("--> Starting operation:"))
+    commands = remote_commands(result.stdout, box.name)
+    listing = "\n".join(f"  {i}. {c[:160]}" for i, c in enumerate(commands, 1))
+    print(f"\nno-op deploy: {len(commands)} remote commands\n{listing}")
+    assert 0 < len(commands) <= NOOP_COMMAND_BUDGET, f"{len(commands)} remote commands:\n{listing}"
+
+
+def test_down_over_ssh_stops_the_stack_and_keeps_the_data(deployed, box):
+    pyinfra(box.pyinfra_argv("down.py", "-y"))
+    assert box.ssh("docker ps -aq --filter label=com.docker.compose.project=infra").stdout.strip() == ""
+    assert box.ssh("docker volume ls -q --filter label=com.docker.compose.project=infra").stdout.strip() != ""
+
+
+def test_unresolvable_host_name_runs_nothing_yet_exits_0():
+    """pyinfra 3.10 reads a name that neither resolves nor is an ~/.ssh/config alias as "no
+    inventory": zero hosts, exit status 0. The README warns about it; this pins the behaviour."""
+    result = pyinfra([*PYINFRA, "no-such-devbox.invalid", "deploy.py", "-y"], check=False)
+    assert result.returncode == 0
+    assert "is neither an inventory file" in result.stdout
+    assert "Starting operation" not in result.stdout
+
+
+def test_unresolvable_host_in_an_inventory_file_fails(tmp_path: Path):
+    inventory = tmp_path / "inventory_unresolvable.py"
+    inventory.write_text('e2e_devboxes = ["no-such-devbox.invalid"]\n')
+    result = pyinfra([*PYINFRA, str(inventory), "deploy.py", "-y"], check=False)
+    assert result.returncode != 0
+    assert "Could not resolve hostname" in result.stdout
+
+
+def test_sudo_that_wants_a_password_fails_with_advice(devboxes):
+    box = devboxes.start("sudo-password", image=BARE_IMAGE)
+    try:
+        box.exec("sh", "-c", "echo 'dev ALL=(ALL) ALL' >/etc/sudoers.d/dev")
+        result = deploy(box, check=False)
+        assert result.returncode != 0
+        assert "installing Docker needs root, and dev has no passwordless sudo" in result.stdout, result.stdout[-2000:]
+        assert "sudo password:" not in result.stdout  # never pyinfra's interactive prompt
+    finally:
+        devboxes.remove(box)
+
+
+def test_bare_box_gets_docker_installed_and_a_healthy_stack(devboxes):
+    """No Docker at all: the deploy installs it (sudo), joins `dev` to the docker group and
+    builds the stand-ins on the box (debootstrap) and the app images: the slow, honest path."""
+    box = devboxes.start("bare", image=BARE_IMAGE)
+    try:
+        assert box.ssh("command -v docker", check=False).returncode != 0
+        started = time.monotonic()
+        deploy(box)
+        print(f"\ndeploy to the bare box: {time.monotonic() - started:.0f}s")
+        assert health(box) == {service: "healthy" for service in SERVICES}
+        assert "docker" in box.ssh("id -Gn").stdout.split()
+    finally:
+        devboxes.remove(box)
+
+
+def test_two_boxes_in_one_run_are_both_healthy(devboxes, warm_images):
+    boxes = [devboxes.start(label, preload=warm_images) for label in ("pair-a", "pair-b")]
+    try:
+        inventory = devboxes.inventory(boxes)
+        result = pyinfra([*PYINFRA, str(inventory), "deploy.py", "-y"])
+        for box in boxes:
+            assert f"[{box.name}] Success" in result.stdout
+            assert health(box) == {service: "healthy" for service in SERVICES}
+        passwords = {secrets_of(b)["POSTGRES_PASSWORD"] for b in boxes}
+        assert len(passwords) == 2, "each host gets its own generated secrets"
+    finally:
+        for box in boxes:
+            devboxes.remove(box)
