@@ -45,11 +45,11 @@ def load(host, inventory) -> Settings:
 
 
 def ssh_tunnel(host, settings: Settings) -> str:
-    """The `ssh -N -L ...` line that brings a remote target's API and web ports (published on its
-    loopback only) to the same ports here, so the printed URLs work as they are; "" for @local."""
+    """The `ssh -N -L ...` line that brings every port a remote target publishes (on its
+    loopback only) to the same port here, so the printed URLs work as they are; "" for @local."""
     if not is_remote(host):
         return ""
-    ports = [settings.ports.api, settings.ports.web]
+    ports = [settings.ports.api, settings.ports.web, settings.ports.postgres, settings.ports.redis]
     if "pgadmin" in settings.profiles:
         ports.append(settings.ports.pgadmin)
     target = "127.0.0.1" if settings.bind_address in ("0.0.0.0", "::") else settings.bind_address

@@ -129,7 +129,8 @@ def test_secrets_are_generated_per_host_and_are_not_well_known(deployed, box):
 
 
 def test_deploy_prints_the_ssh_tunnel_line(deployed, box):
-    line = f"ssh -N -L 8000:127.0.0.1:8000 -L 3000:127.0.0.1:3000 -p {box.port} -i {box.key}"
+    forwards = "-L 8000:127.0.0.1:8000 -L 3000:127.0.0.1:3000 -L 5432:127.0.0.1:5432 -L 6379:127.0.0.1:6379"
+    line = f"ssh -N {forwards} -p {box.port} -i {box.key}"
     assert line in deployed.stdout, deployed.stdout[-2000:]
     assert f"{box.user}@{box.hostname}" in deployed.stdout
 
