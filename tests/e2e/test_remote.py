@@ -144,6 +144,25 @@ def test_second_deploy_changes_nothing_and_runs_few_commands(deployed, box):
     assert 0 < len(commands) <= NOOP_COMMAND_BUDGET, f"{len(commands)} remote commands:\n{listing}"
 
 
+def test_host_key_is_accepted_on_first_contact_only(deployed, box, tmp_path: Path):
+    """pyinfra's default (`accept-new`): an unknown box is pinned, a changed key refused."""
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("")
+    data = {**box.host_data(), "ssh_known_hosts_file": str(known_hosts)}
+    del data["ssh_strict_host_key_checking"]  # the default, as a user runs it
+    argv = [*PYINFRA, box.name, "deploy.py", "--dry", *[a for k, v in data.items() for a in ("--data", f"{k}={v}")]]
+    first = pyinfra(argv)
+    assert f"[{box.hostname}]:{box.port}" in known_hosts.read_text(), first.stdout[-2000:]
+
+    impostor = tmp_path / "impostor"
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(impostor)])
+    algorithm, blob = impostor.with_suffix(".pub").read_text().split()[:2]
+    known_hosts.write_text(f"[{box.hostname}]:{box.port} {algorithm} {blob}\n")
+    refused = pyinfra(argv, check=False)
+    assert refused.returncode != 0, refused.stdout[-2000:]
+    assert "Starting operation" not in refused.stdout
+
+
 def test_down_over_ssh_stops_the_stack_and_keeps_the_data(deployed, box):
     pyinfra(box.pyinfra_argv("down.py", "-y"))
     assert box.ssh("docker ps -aq --filter label=com.docker.compose.project=infra").stdout.strip() == ""
