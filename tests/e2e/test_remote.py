@@ -163,6 +163,31 @@ def test_host_key_is_accepted_on_first_contact_only(deployed, box, tmp_path: Pat
     assert "Starting operation" not in refused.stdout
 
 
+def test_no_secret_in_any_output_process_list_or_shell_history(deployed, box):
+    """A changing deploy at -vvv, a dry run with --diff, one with --json: the secrets appear
+    in none of them, nor in the box's process list sampled meanwhile, nor in a history."""
+    secrets = [value for value in secrets_of(box).values() if value]
+    assert secrets
+    sampler = "while :; do ps -eo args >>/tmp/ps-samples; sleep 0.2; done"
+    box.exec("sh", "-c", f"rm -f /tmp/ps-samples; nohup sh -c '{sampler}' >/dev/null 2>&1 &")
+    outputs = []
+    try:
+        outputs.append(deploy(box, "-vvv", "--data", 'ports={"api": 18000}').stdout)  # recreates api and web
+        outputs.append(pyinfra(box.pyinfra_argv("deploy.py", "--dry", "--diff", "-vvv")).stdout)
+        outputs.append(pyinfra(box.pyinfra_argv("deploy.py", "--dry", "--json")).stdout)
+        outputs.append(deploy(box, "-vvv").stdout)  # and back
+    finally:
+        box.exec("pkill", "-f", "ps-samples", check=False)
+    samples = box.exec("cat", "/tmp/ps-samples").stdout
+    histories = box.exec("sh", "-c", "cat /root/.*history /home/dev/.*history 2>/dev/null; true").stdout
+    assert "recreate api" in outputs[0] and samples.count("\n") > 10
+    for where, text in [("-vvv", outputs[0]), ("--dry --diff -vvv", outputs[1]), ("--json", outputs[2]),
+                        ("-vvv back", outputs[3]), ("process list", samples), ("shell history", histories)]:
+        for secret in secrets:
+            assert secret not in text, f"a secret value appears in {where}"
+    assert health(box) == {service: "healthy" for service in SERVICES}
+
+
 def test_down_over_ssh_stops_the_stack_and_keeps_the_data(deployed, box):
     pyinfra(box.pyinfra_argv("down.py", "-y"))
     assert box.ssh("docker ps -aq --filter label=com.docker.compose.project=infra").stdout.strip() == ""
