@@ -36,6 +36,12 @@ def wait_until_healthy(project: ComposeProject, timeout: float, interval: float)
     desired = host.get_fact(ComposeDesiredConfig, project=project)
     if desired is None:
         raise OperationError(f"compose file of {project.project_name} is not on the target")
+    if not desired.hashes:
+        # Nothing to wait for would never turn healthy: say why at once, not at the timeout.
+        raise OperationError(
+            f"{project.project_name} has no active service: every service is behind a profile "
+            f"(enabled: {', '.join(project.profiles) or 'none'}); enable one with profiles"
+        )
     start = time.monotonic()
     printed: dict[str, str] = {}
     while True:
