@@ -114,6 +114,22 @@ def test_malformed_compose_file_fails_before_the_target_is_touched(checkout):
     assert container_ids(PROJECT) == before
 
 
+def test_empty_password_fails_before_the_target_is_touched(checkout):
+    secrets = checkout / "secrets.env"
+    good = secrets.read_text()
+    before = container_ids(PROJECT)
+    lines = [line for line in good.splitlines() if not line.startswith("POSTGRES_PASSWORD=")]
+    secrets.write_text("\n".join(["POSTGRES_PASSWORD=''", *lines]) + "\n")
+    try:
+        result = deploy(checkout, check=False)
+    finally:
+        secrets.write_text(good)
+    assert result.returncode != 0
+    assert f"POSTGRES_PASSWORD in {secrets} is empty" in result.stdout, result.stdout[-2000:]
+    assert "Starting operation" not in result.stdout
+    assert container_ids(PROJECT) == before
+
+
 def npm_run(checkout: Path, script: str) -> None:
     env = dict(os.environ, npm_config_update_notifier="false", npm_config_fund="false")
     run(["npm", "run", "--silent", script], cwd=checkout, env=env, timeout=1800)
