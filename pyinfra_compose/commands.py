@@ -117,6 +117,14 @@ def logs(project: ComposeProject, service: str, tail: int = 30) -> list[str]:
     return compose_base(project) + ["logs", "--no-color", "--no-log-prefix", "--tail", str(int(tail)), service]
 
 
+def run_traits(project_name: str) -> str:
+    """Shell line: per container of the project, `<id> <healthcheck test kind> <restart policy>`
+    (nothing for a project without containers)."""
+    ids = shell(["docker", "compose", "-p", project_name, "ps", "--all", "-q"])
+    template = "{{.Id}} {{if .Config.Healthcheck}}{{index .Config.Healthcheck.Test 0}}{{end}} {{.HostConfig.RestartPolicy.Name}}"
+    return f"{ids} | xargs -r {shell(['docker', 'inspect', '--format', template])}"
+
+
 def or_absent(argv: Sequence[str]) -> str:
     """Shell line printing ABSENT (and succeeding) where the command fails or prints
     nothing, e.g. `docker image inspect` of a missing image."""

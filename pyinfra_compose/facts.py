@@ -6,14 +6,14 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pyinfra.api import FactBase
 
 from pyinfra_compose import commands as cmd
 from pyinfra_compose.buildinputs import LocalBuild
 from pyinfra_compose.errors import ParseError
-from pyinfra_compose.parse import Container, parse_config_hashes, parse_ps
+from pyinfra_compose.parse import Container, parse_config_hashes, parse_long_running, parse_ps
 from pyinfra_compose.plan import BuildRecord
 from pyinfra_compose.project import ComposeProject
 
@@ -68,13 +68,16 @@ class ComposeContainers(FactBase[list[Container]]):
 
     def command(self, project_name: str) -> str:
         argv = ["docker", "compose", "-p", project_name, "ps", "--all", "--no-trunc", "--format", "json"]
-        return f"cd / && {cmd.shell(argv)}"
+        # ps does not say whether a container is meant to keep running: inspect says it.
+        return f"cd / && {{ {cmd.shell(argv)} && echo {SEPARATOR} && {cmd.run_traits(project_name)}; }}"
 
     def default(self) -> list[Container]:
         return []  # pyinfra skips process() on empty output: no containers
 
     def process(self, output: list[str]) -> list[Container]:
-        return parse_ps("\n".join(output))
+        ps_text, _, traits_text = "\n".join(output).partition(SEPARATOR)
+        long_running = parse_long_running(traits_text)
+        return [replace(c, long_running=c.container_id in long_running) for c in parse_ps(ps_text)]
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ def container_status(container: Container, desired_hash: str) -> ServiceStatus:
             return ServiceStatus(service, "running", cid)
         return ServiceStatus(service, container.health, cid)
     if container.state == "exited":
+        if container.exit_code == 0 and container.long_running:
+            return ServiceStatus(service, "exited", cid, "exit code 0, but it has a healthcheck or restart policy: it should keep running")
         if container.exit_code == 0:
             return ServiceStatus(service, "done", cid, "exited 0")
         return ServiceStatus(service, "exited", cid, f"exit code {container.exit_code}")

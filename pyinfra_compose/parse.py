@@ -24,6 +24,9 @@ class Container:
     exit_code: int
     config_hash: str
     image_id: str  # the image the container was created from (compose's label)
+    # Has a healthcheck or a restart-always policy: meant to keep running, so exiting,
+    # even with status 0, is a failure; otherwise an exit 0 is a one-shot job done.
+    long_running: bool = False
 
     @property
     def running(self) -> bool:
@@ -87,6 +90,20 @@ def parse_ps(text: str) -> list[Container]:
         except (KeyError, ValueError) as error:
             raise ParseError(f"unexpected `docker compose ps` record {record!r}: {error}") from None
     return sorted(containers, key=lambda c: (c.service, c.name))
+
+
+def parse_long_running(text: str) -> set[str]:
+    """Ids of the containers meant to keep running, from lines `<id> <healthcheck test kind> <restart policy>`
+    (`docker inspect --format`, see commands.run_traits)."""
+    ids = set()
+    for line in text.splitlines():
+        fields = line.split()
+        if not fields:
+            continue
+        kinds = set(fields[1:])
+        if kinds & {"CMD", "CMD-SHELL", "always", "unless-stopped"}:
+            ids.add(fields[0])
+    return ids
 
 
 def parse_config_hashes(text: str) -> dict[str, str]:

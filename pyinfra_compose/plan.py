@@ -138,7 +138,7 @@ def container_change(
         return Change(service, Kind.RECREATE, "image is being rebuilt", cid)
     if image_id and container.image_id and container.image_id != image_id:
         return Change(service, Kind.RECREATE, "image changed since the container was created", cid)
-    if container.state == "exited" and container.exit_code == 0:
+    if container.state == "exited" and container.exit_code == 0 and not container.long_running:
         return None  # a one-shot service that finished is done
     if container.state in ("exited", "created", "dead"):
         return Change(service, Kind.START, f"container is {container.state} (exit code {container.exit_code})", cid)

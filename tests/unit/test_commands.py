@@ -258,7 +258,7 @@ def test_round_trip_covers_every_argv_builder():
         for name, value in vars(cmd).items()
         if callable(value) and getattr(value, "__module__", "") == cmd.__name__
     }
-    not_argv = {"shell", "or_absent", "image_repository", "build_tag", "tag_build", "file_texts", "env_digests"}  # tested above
+    not_argv = {"shell", "or_absent", "image_repository", "build_tag", "tag_build", "file_texts", "env_digests", "run_traits"}  # tested above
     covered = {name.split("[")[0] for name in ROUND_TRIP}
     assert builders - not_argv <= covered
 
@@ -281,3 +281,13 @@ def test_file_texts_and_env_digests_hostile_path(tmp_path):
         assert f"'{hostile}'" in line
         out = subprocess.run(["sh", "-c", line], capture_output=True, text=True, cwd=tmp_path).stdout
         assert out.strip() == cmd.ABSENT and not marker.exists()
+
+
+def test_run_traits_quotes_the_project_and_keeps_the_template_one_argument():
+    line = cmd.run_traits("x; rm -rf /")
+    ids, inspect = line.split(" | ", 1)
+    assert shlex.split(ids) == ["docker", "compose", "-p", "x; rm -rf /", "ps", "--all", "-q"]
+    assert shlex.split(inspect) == [
+        "xargs", "-r", "docker", "inspect", "--format",
+        "{{.Id}} {{if .Config.Healthcheck}}{{index .Config.Healthcheck.Test 0}}{{end}} {{.HostConfig.RestartPolicy.Name}}",
+    ]

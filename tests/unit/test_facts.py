@@ -92,18 +92,29 @@ def test_docker_presence_value_with_equals_sign():
 
 
 def test_containers_command_needs_no_compose_file():
+    traits = "{{.Id}} {{if .Config.Healthcheck}}{{index .Config.Healthcheck.Test 0}}{{end}} {{.HostConfig.RestartPolicy.Name}}"
     assert ComposeContainers().command(project_name="app") == (
-        "cd / && docker compose -p app ps --all --no-trunc --format json"
+        "cd / && { docker compose -p app ps --all --no-trunc --format json && echo ----pyinfra-compose---- && "
+        f"docker compose -p app ps --all -q | xargs -r docker inspect --format '{traits}'; }}"
     )
-    assert ComposeContainers().command(project_name="x; rm -rf /") == (
-        "cd / && docker compose -p 'x; rm -rf /' ps --all --no-trunc --format json"
+    assert ComposeContainers().command(project_name="x; rm -rf /").startswith(
+        "cd / && { docker compose -p 'x; rm -rf /' ps --all --no-trunc --format json && "
     )
 
 
 def test_containers_process():
     containers = ComposeContainers().process(lines("ps-with-oneoff.jsonl"))
     assert len(containers) == 9
+    assert not any(c.long_running for c in containers)  # no inspect part: nothing known
     assert ComposeContainers().process([]) == []
+
+
+def test_containers_process_marks_the_ones_meant_to_keep_running():
+    ps = lines("ps-with-oneoff.jsonl")
+    ids = [c.container_id for c in ComposeContainers().process(ps)]
+    traits = [f"{ids[0]} CMD-SHELL no", f"{ids[1]}  unless-stopped", f"{ids[2]} NONE no", f"{ids[3]}  no", ""]
+    containers = ComposeContainers().process([*ps, "----pyinfra-compose----", *traits])
+    assert [c.container_id for c in containers if c.long_running] == ids[:2]
 
 
 # ComposeDesiredConfig

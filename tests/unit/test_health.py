@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,10 @@ def test_changed_statuses_reports_only_transitions():
     statuses = [ServiceStatus("api", "healthy"), ServiceStatus("web", "starting")]
     assert changed_statuses({"api": "healthy", "web": "missing"}, statuses) == [statuses[1]]
     assert changed_statuses({}, statuses) == statuses
+
+
+def test_a_long_running_service_that_exited_0_has_failed():
+    stopped = replace(container("api", state="exited", exit_code=0), long_running=True)
+    [status] = service_statuses({"api": "h-api"}, [stopped])
+    assert status.failed and status.status == "exited"
+    assert "it should keep running" in status.detail

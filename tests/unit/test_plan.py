@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from pyinfra_compose.parse import Container
@@ -204,3 +206,9 @@ def test_plan_as_json_data():
         ],
     }
     assert plan_up(DESIRED, ["api"], [container()]).to_dict() == {"up_to_date": True, "changes": []}
+
+
+def test_a_long_running_service_that_exited_0_is_started_again():
+    stopped = replace(container(state="exited", exit_code=0), long_running=True)
+    plan = plan_up(DESIRED, ["api"], [stopped])
+    assert changes(plan) == [("api", Kind.START, "container is exited (exit code 0)", "api-1")]
