@@ -16,6 +16,7 @@ from pyinfra_compose import commands as cmd
 from pyinfra_compose import report
 from pyinfra_compose.envdiff import SALT, EnvDiff, diff_env, env_digests
 from pyinfra_compose.facts import DockerPresence, EnvFileDigests
+from pyinfra_compose.operations import reported
 
 from devstack import facts
 
@@ -27,6 +28,46 @@ def _debian_like() -> bool:
 
 
 PLUGIN_PATH = "/usr/local/lib/docker/cli-plugins/docker-compose"
+# The distribution's compose v2 package, where it has one: Ubuntu's docker-compose-v2,
+# Docker's own repository's docker-compose-plugin, Debian 13's docker-compose (2.x; the
+# docker-compose of Debian 12 is v1 and is never installed). Never fails: what it could
+# not install, the pinned binary makes up for.
+PACKAGED_COMPOSE = (
+    "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; "
+    "if apt-cache show docker-compose-v2 >/dev/null 2>&1; then apt-get install -y -qq docker-compose-v2; "
+    "elif apt-cache show docker-compose-plugin >/dev/null 2>&1; then apt-get install -y -qq docker-compose-plugin; "
+    "elif apt-cache show --no-all-versions docker-compose 2>/dev/null | grep -q '^Version: 2'; "
+    "then apt-get install -y -qq docker-compose; fi; true"
+)
+
+
+def _compose_v2_answers() -> bool:
+    status, output = host.run_shell_command(StringCommand("docker compose version --short"), print_output=False)
+    return bool(status) and output.stdout.strip().lstrip("v").startswith("2.")
+
+
+def _install_compose(user: str, binary: str | None, why: str) -> None:
+    """Compose v2 from the distribution's packages where it has them (nothing to upload),
+    else the pinned static binary (a 70 MB upload), else an error saying what to install.
+    A callback, because which one is needed is known only once apt has its lists."""
+    host.run_shell_command(StringCommand(as_root(PACKAGED_COMPOSE, user, why)), print_output=False)
+    if _compose_v2_answers():
+        logger.info(f"{host.print_prefix}compose v2: the distribution's package")
+        return
+    if binary is None:
+        raise OperationError(
+            f"compose v2 is not packaged for {host.name} and this machine's compose binary does not fit its "
+            "CPU: install the docker compose plugin (https://docs.docker.com/compose/install/linux/)"
+        )
+    # SFTP writes as the SSH user: upload to a temp file, then install it as root.
+    temp = host.get_temp_filename(PLUGIN_PATH)
+    if not host.put_file(binary, temp):
+        raise OperationError(f"could not upload the compose plugin to {host.name}:{temp}")
+    install = f"{cmd.shell(['install', '-D', '-m', '755', temp, PLUGIN_PATH])}; rm -f {cmd.shell([temp])}"
+    status, output = host.run_shell_command(StringCommand(as_root(install, user, why)), print_output=False)
+    if not status or not _compose_v2_answers():
+        raise OperationError(f"installing compose v2 at {PLUGIN_PATH} failed: {output.stderr.strip()}")
+    logger.info(f"{host.print_prefix}compose v2: the pinned static binary, uploaded")
 
 
 def as_root(command: str, user: str, why: str) -> str:
@@ -100,17 +141,8 @@ def docker_present(install: bool = True):
             "$(apt-cache show docker-cli >/dev/null 2>&1 && echo docker-cli)", user, why))
     if not status.compose_v2:
         binary = local_compose_binary()
-        if binary and host.get_fact(Arch) == platform.machine():
-            # SFTP writes as the SSH user: upload to a temp file, then install it as root.
-            temp = host.get_temp_filename(PLUGIN_PATH)
-            yield FileUploadCommand(binary, temp)
-            yield StringCommand(as_root(cmd.shell(["install", "-D", "-m", "755", temp, PLUGIN_PATH]), user, why))
-            yield StringCommand(cmd.shell(["rm", "-f", temp]))
-        else:
-            yield StringCommand(as_root(
-                "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && "
-                "(apt-get install -y -qq docker-compose-v2 || apt-get install -y -qq docker-compose-plugin "
-                "|| { echo 'compose v2 is not packaged here: install the docker compose plugin' >&2; exit 1; })", user, why))
+        fits = bool(binary) and host.get_fact(Arch) == platform.machine()
+        yield FunctionCommand(reported(_install_compose), (user, binary if fits else None, why), {})
     denied = "permission denied" in status.server_error.lower()  # daemon up, user not in the docker group
     if not status.server and not denied:
         # No systemd on some boxes (containers, WSL), and `service docker start` can fail there.

@@ -230,10 +230,13 @@ def test_bare_box_gets_docker_installed_and_a_healthy_stack(devboxes):
     try:
         assert box.ssh("command -v docker", check=False).returncode != 0
         started = time.monotonic()
-        deploy(box)
+        result = deploy(box)
         print(f"\ndeploy to the bare box: {time.monotonic() - started:.0f}s")
         assert health(box) == {service: "healthy" for service in SERVICES}
         assert "docker" in box.ssh("id -Gn").stdout.split()
+        # Debian 13 packages compose v2: installed from there, nothing uploaded.
+        assert "compose v2: the distribution's package" in result.stdout, result.stdout[-3000:]
+        assert box.ssh("docker compose version --short").stdout.strip().startswith("2.")
     finally:
         devboxes.remove(box)
 
