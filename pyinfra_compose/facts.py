@@ -20,6 +20,14 @@ from pyinfra_compose.project import ComposeProject
 SEPARATOR = "----pyinfra-compose----"
 
 
+class NeedsDocker:
+    """A fact about the engine: where the docker CLI is missing (a bare box before its first
+    deploy, e.g. in a dry run), pyinfra returns the fact's default instead of failing the host."""
+
+    def requires_command(self, *args, **kwargs) -> str:
+        return "docker"
+
+
 @dataclass(frozen=True)
 class DockerStatus:
     client: str  # "" when the docker CLI is missing
@@ -59,7 +67,7 @@ class DockerPresence(FactBase[DockerStatus]):
         )
 
 
-class ComposeContainers(FactBase[list[Container]]):
+class ComposeContainers(NeedsDocker, FactBase[list[Container]]):
     """The project's containers as they run (state, health, exit code, config hash, image id).
 
     Addressed by project name only, from "/", so it answers without the compose file:
@@ -86,7 +94,7 @@ class DesiredConfig:
     services: tuple[str, ...]  # every service of the compose files, any profile
 
 
-class ComposeDesiredConfig(FactBase["DesiredConfig | None"]):
+class ComposeDesiredConfig(NeedsDocker, FactBase["DesiredConfig | None"]):
     """Desired per-service config hashes; None when the compose file is not on the target yet."""
 
     def command(self, project: ComposeProject) -> str:
@@ -111,7 +119,7 @@ class ComposeDesiredConfig(FactBase["DesiredConfig | None"]):
         )
 
 
-class ComposeBuildState(FactBase[dict[str, BuildRecord]]):
+class ComposeBuildState(NeedsDocker, FactBase[dict[str, BuildRecord]]):
     """Per built service: the image's current id and the id its build-digest tag points to."""
 
     def command(self, builds: Mapping[str, LocalBuild]) -> str:
@@ -145,7 +153,7 @@ class HealthDetails:
     log_tail: tuple[str, ...]
 
 
-class ComposeServiceHealth(FactBase["HealthDetails | None"]):
+class ComposeServiceHealth(NeedsDocker, FactBase["HealthDetails | None"]):
     """Health details of one service for diagnostics: last probe outputs and log tail."""
 
     def command(self, project: ComposeProject, service: str, container_id: str, tail: int = 20) -> str:
@@ -184,12 +192,15 @@ class ProjectResources:
     volumes: tuple[str, ...]
 
 
-class ComposeProjectResources(FactBase[ProjectResources]):
+class ComposeProjectResources(NeedsDocker, FactBase[ProjectResources]):
     """Everything labelled with the project's name: containers, networks, volumes."""
 
     def command(self, project_name: str) -> str:
         listings = [cmd.shell(argv) for argv in cmd.project_resources(project_name)]
         return f"; echo {SEPARATOR}; ".join(listings)
+
+    def default(self) -> ProjectResources:
+        return ProjectResources(containers=(), networks=(), volumes=())  # no docker: nothing of it exists
 
     def process(self, output: list[str]) -> ProjectResources:
         sections: list[list[str]] = [[]]

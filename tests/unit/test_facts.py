@@ -310,3 +310,12 @@ def test_env_file_digests():
     assert fact.command(path="/srv/.env", salt="ab" * 8) == cmd.env_digests("/srv/.env", "ab" * 8)
     assert fact.process([ABSENT]) is None
     assert fact.process([f"A {'0' * 64}", "", f"?1 {'1' * 64}"]) == {"A": "0" * 64, "?1": "1" * 64}
+
+
+@pytest.mark.parametrize(
+    "fact", [ComposeContainers, ComposeDesiredConfig, ComposeBuildState, ComposeServiceHealth, ComposeProjectResources]
+)
+def test_engine_facts_need_docker_and_default_to_absent(fact):
+    # pyinfra returns default() where `docker` is missing (a bare box, e.g. in a dry run).
+    assert fact().requires_command() == "docker"
+    assert fact().default() in ([], {}, None, ProjectResources(containers=(), networks=(), volumes=()))
