@@ -127,14 +127,17 @@ def docker_present(install: bool = True):
             f"{status.compose or 'missing'}, daemon {status.server or status.server_error or 'not answering'}): "
             "install the Docker engine and the compose v2 plugin, or set install_docker = True"
         )
-    if (not status.client or not status.compose_v2) and not _debian_like():
+    denied = "permission denied" in status.server_error.lower()  # daemon up, user not in the docker group
+    # Only the client installed (as on some CI images): the daemon cannot start without the engine.
+    needs_engine = not status.client or (not status.server and not status.engine and not denied)
+    if (needs_engine or not status.compose_v2) and not _debian_like():
         raise OperationError(
             f"{host.name} is not Debian/Ubuntu: install the Docker engine and compose v2 yourself "
             "(https://docs.docker.com/engine/install/)"
         )
     user = host.get_fact(facts.LoginUser)  # asked only when something is missing: a no-op run never does
     why = "installing Docker"
-    if not status.client:
+    if needs_engine:
         yield StringCommand(as_root(
             # Debian 13 split the client off into docker-cli, a mere Recommends of docker.io.
             "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && apt-get install -y -qq docker.io "
@@ -143,7 +146,6 @@ def docker_present(install: bool = True):
         binary = local_compose_binary()
         fits = bool(binary) and host.get_fact(Arch) == platform.machine()
         yield FunctionCommand(reported(_install_compose), (user, binary if fits else None, why), {})
-    denied = "permission denied" in status.server_error.lower()  # daemon up, user not in the docker group
     if not status.server and not denied:
         # No systemd on some boxes (containers, WSL), and `service docker start` can fail there.
         yield StringCommand(as_root(
@@ -151,7 +153,7 @@ def docker_present(install: bool = True):
             "else service docker start >/dev/null 2>&1 || (nohup dockerd >/var/log/dockerd.log 2>&1 &); fi; "
             "for i in $(seq 60); do docker info >/dev/null 2>&1 && exit 0; sleep 1; done; "
             "echo 'the Docker daemon did not start: see /var/log/dockerd.log' >&2; exit 1", user, why))
-    if user != "root" and (denied or not status.client):
+    if user != "root" and (denied or needs_engine):
         yield StringCommand(as_root(cmd.shell(["usermod", "-aG", "docker", user]), user, why))
         yield FunctionCommand(_reconnect, (), {})
 

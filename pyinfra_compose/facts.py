@@ -34,6 +34,7 @@ class DockerStatus:
     compose: str  # "" when compose v2 is missing
     server: str  # "" when the daemon does not answer
     server_error: str
+    engine: bool = True  # dockerd installed (a machine may have only the client, e.g. for a remote engine)
 
     @property
     def compose_v2(self) -> bool:
@@ -48,7 +49,10 @@ class DockerPresence(FactBase[DockerStatus]):
         client = cmd.shell(["docker", "version", "--format", "{{.Client.Version}}"])
         compose = cmd.shell(["docker", "compose", "version", "--short"])
         server = cmd.shell(["docker", "info", "--format", "{{.ServerVersion}}"])
+        # /usr/sbin is not on a non-root user's PATH on Debian: look for dockerd there too.
+        engine = "{ command -v dockerd || [ -x /usr/sbin/dockerd ] || [ -x /usr/bin/dockerd ]; } >/dev/null 2>&1"
         return (
+            f"if {engine}; then echo engine=yes; else echo engine=no; fi; "
             "if command -v docker >/dev/null 2>&1; then "
             f'echo "client=$({client} 2>/dev/null | head -n1)"; '
             f'echo "compose=$({compose} 2>/dev/null)"; '
@@ -64,6 +68,7 @@ class DockerPresence(FactBase[DockerStatus]):
             compose=values.get("compose", "").strip(),
             server=values.get("server", "").strip(),
             server_error=values.get("server_error", "").strip(),
+            engine=values.get("engine", "yes").strip() != "no",
         )
 
 

@@ -46,6 +46,8 @@ def lines(name: str) -> list[str]:
 
 def test_docker_presence_command():
     assert DockerPresence().command() == (
+        "if { command -v dockerd || [ -x /usr/sbin/dockerd ] || [ -x /usr/bin/dockerd ]; } >/dev/null 2>&1; "
+        "then echo engine=yes; else echo engine=no; fi; "
         "if command -v docker >/dev/null 2>&1; then "
         "echo \"client=$(docker version --format '{{.Client.Version}}' 2>/dev/null | head -n1)\"; "
         'echo "compose=$(docker compose version --short 2>/dev/null)"; '
@@ -81,6 +83,11 @@ def test_docker_presence_daemon_down():
 )
 def test_compose_v2(compose, v2):
     assert DockerStatus("1", compose, "1", "").compose_v2 is v2
+
+
+def test_docker_presence_client_without_engine():
+    status = DockerPresence().process(["engine=no", *lines("fact-presence-daemon-down.txt")])
+    assert status.client == "28.2.2" and not status.server and status.engine is False
 
 
 def test_docker_presence_value_with_equals_sign():
