@@ -144,6 +144,18 @@ def test_second_deploy_changes_nothing_and_runs_few_commands(deployed, box):
     assert 0 < len(commands) <= NOOP_COMMAND_BUDGET, f"{len(commands)} remote commands:\n{listing}"
 
 
+def test_dry_run_on_the_box_reports_drift_and_touches_nothing(deployed, box):
+    ids = box.ssh("docker ps -aq --no-trunc | sort").stdout
+    clean = pyinfra(box.pyinfra_argv("deploy.py", "--dry", "--data", "drift_exit_code=true"))
+    assert "Dry run: no drift" in clean.stdout, clean.stdout[-2000:]
+    changed = pyinfra(box.pyinfra_argv("deploy.py", "--dry", "--data", "drift_exit_code=true",
+                                       "--data", 'ports={"api": 18000}'), check=False)
+    assert changed.returncode == 3, changed.stdout[-3000:]
+    assert "recreate api: config changed" in changed.stdout and "recreate web: config changed" in changed.stdout
+    assert "recreate postgres" not in changed.stdout
+    assert box.ssh("docker ps -aq --no-trunc | sort").stdout == ids
+
+
 def test_host_key_is_accepted_on_first_contact_only(deployed, box, tmp_path: Path):
     """pyinfra's default (`accept-new`): an unknown box is pinned, a changed key refused."""
     known_hosts = tmp_path / "known_hosts"
