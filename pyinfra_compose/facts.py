@@ -124,7 +124,7 @@ class ComposeDesiredConfig(NeedsDocker, FactBase["DesiredConfig | None"]):
         )
 
 
-class ComposeBuildState(NeedsDocker, FactBase[dict[str, BuildRecord]]):
+class ComposeBuildState(FactBase[dict[str, BuildRecord]]):
     """Per built service: the image's current id and the id its build-digest tag points to."""
 
     def command(self, builds: Mapping[str, LocalBuild]) -> str:

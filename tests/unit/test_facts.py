@@ -319,10 +319,21 @@ def test_env_file_digests():
     assert fact.process([f"A {'0' * 64}", "", f"?1 {'1' * 64}"]) == {"A": "0" * 64, "?1": "1" * 64}
 
 
-@pytest.mark.parametrize(
-    "fact", [ComposeContainers, ComposeDesiredConfig, ComposeBuildState, ComposeServiceHealth, ComposeProjectResources]
-)
+@pytest.mark.parametrize("fact", [ComposeContainers, ComposeDesiredConfig, ComposeServiceHealth, ComposeProjectResources])
 def test_engine_facts_need_docker_and_default_to_absent(fact):
     # pyinfra returns default() where `docker` is missing (a bare box, e.g. in a dry run).
     assert fact().requires_command() == "docker"
     assert fact().default() in ([], {}, None, ProjectResources(containers=(), networks=(), volumes=()))
+
+
+def test_build_state_without_docker_says_every_image_is_absent(tmp_path):
+    # Not a requires_command fact: its default ({}) would read as "nothing to build".
+    import shutil
+    import subprocess
+
+    (tmp_path / "grep").symlink_to(shutil.which("grep"))  # a PATH with grep and no docker
+    builds = {"api": LocalBuild(image="app-api", digest="d" * 64)}
+    command = ComposeBuildState().command(builds=builds)
+    output = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, env={"PATH": str(tmp_path)}).stdout
+    [record] = ComposeBuildState().process(output.splitlines()).values()
+    assert (record.image_id, record.tagged_id) == (None, None)
