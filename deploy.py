@@ -28,11 +28,11 @@ sync_trees(name="Upload the stack's files", src_root=str(REPO), dest_root=stack.
 devstack.secret_file(name="Render .env", dest=f"{stack.root}/.env", content=stack.env_text)
 
 # 5. Offline stand-in images, where the registry is out of reach.
-if settings.images != "official" and "devstack-local" in stack.env_text:
+if stack.stand_ins:
     devstack.offline_images(
         name="Offline images",
         images_dir=f"{stack.root}/images",
-        wanted=("devstack-local/postgres:17", "devstack-local/redis:8", "devstack-local/python:3.13", "devstack-local/node:20"),
+        wanted=stack.stand_ins,
         extra_ca_pem=extra_ca_pem(settings.extra_ca_certs),
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+from collections.abc import Mapping
 from io import BytesIO
 
 from pyinfra import host, logger
@@ -159,15 +160,15 @@ def docker_present(install: bool = True):
 
 
 @operation()
-def offline_images(images_dir: str, wanted: tuple[str, ...], extra_ca_pem: str = ""):
+def offline_images(images_dir: str, wanted: Mapping[str, str], extra_ca_pem: str = ""):
     """
     Build the Debian-package stand-in images on the target (images/build.sh), only those missing.
 
     + images_dir: the uploaded images/ directory on the target
-    + wanted: image names (devstack-local/...) the stack will use
+    + wanted: image (devstack-local/...) the stack will use -> its images/build.sh name
     + extra_ca_pem: CA certificates (PEM) the images must trust, as the app images do
     """
-    missing = host.get_fact(facts.MissingImages, images=wanted)
+    missing = host.get_fact(facts.MissingImages, images=tuple(wanted))
     if not missing:
         host.noop(f"stand-in images present: {', '.join(wanted)}")
         return
@@ -176,7 +177,7 @@ def offline_images(images_dir: str, wanted: tuple[str, ...], extra_ca_pem: str =
     if not host.get_fact(Which, command="debootstrap") and _debian_like():
         apt = "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && apt-get install -y -qq debootstrap"
         yield StringCommand(as_root(apt, user, why))
-    build = f"bash {cmd.shell([images_dir + '/build.sh'])}"
+    build = cmd.shell(["bash", f"{images_dir}/build.sh", *sorted(wanted[image] for image in missing)])
     if not extra_ca_pem:
         yield StringCommand(as_root(build, user, why))
         return

@@ -27,6 +27,14 @@ OFFICIAL_IMAGES = {
     "PYTHON_IMAGE": "python:3.13-slim",
     "NODE_IMAGE": "node:22-bookworm",
 }
+# images/build.sh's name of each stand-in (it builds the Debian base they need itself).
+BUILD_NAMES = {
+    "POSTGRES_IMAGE": "postgres",
+    "REDIS_IMAGE": "redis",
+    "PGADMIN_IMAGE": "pgadmin",
+    "PYTHON_IMAGE": "python",
+    "NODE_IMAGE": "node",
+}
 LOCAL_IMAGES = {
     "POSTGRES_IMAGE": "devstack-local/postgres:17",
     "REDIS_IMAGE": "devstack-local/redis:8",
@@ -95,6 +103,7 @@ class Stack:
     root: str  # project_dir on the target, ~ expanded
     env_text: str
     builds: dict[str, LocalBuild]
+    stand_ins: dict[str, str]  # stand-in image this stack uses -> its images/build.sh name
 
     @property
     def project(self) -> ComposeProject:
@@ -108,6 +117,15 @@ class Stack:
         )
 
 
+def stand_ins(images: dict[str, str], profiles: tuple[str, ...]) -> dict[str, str]:
+    """The Debian-package stand-ins among the chosen images (pgAdmin's only with its profile)."""
+    return {
+        image: BUILD_NAMES[variable]
+        for variable, image in images.items()
+        if image == LOCAL_IMAGES.get(variable) and (variable != "PGADMIN_IMAGE" or "pgadmin" in profiles)
+    }
+
+
 def decide(settings: Settings, secrets: dict[str, str], images: dict[str, str], root: str) -> Stack:
     values = env_values(settings, secrets, images, extra_ca_pem(settings.extra_ca_certs))
     header = "Rendered by deploy.py from group_data/ and your secrets file: edits here are overwritten."
@@ -116,4 +134,5 @@ def decide(settings: Settings, secrets: dict[str, str], images: dict[str, str], 
         root=root,
         env_text=render(values, header),
         builds=local_builds(COMPOSE_FILE, values, settings.project_name),
+        stand_ins=stand_ins(images, settings.profiles),
     )

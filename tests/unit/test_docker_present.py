@@ -84,3 +84,35 @@ def test_not_allowed_to_install_says_what_is_missing(monkeypatch):
 def test_other_systems_get_a_clear_error(monkeypatch):
     with pytest.raises(OperationError, match="box is not Debian/Ubuntu: install the Docker engine and compose v2 yourself"):
         plan(monkeypatch, DockerStatus("", "", "", "", engine=False), distribution={"name": "Fedora"})
+
+
+# offline_images and the stand-ins a stack uses
+
+from devstack.stack import LOCAL_IMAGES, OFFICIAL_IMAGES, stand_ins  # noqa: E402
+from pyinfra.facts.server import Which  # noqa: E402
+
+USED = {"devstack-local/postgres:17": "postgres", "devstack-local/redis:8": "redis",
+        "devstack-local/python:3.13": "python", "devstack-local/node:20": "node"}
+
+
+def test_stand_ins_of_the_local_images_without_and_with_pgadmin():
+    assert stand_ins(dict(LOCAL_IMAGES), ()) == USED
+    assert stand_ins(dict(LOCAL_IMAGES), ("pgadmin",)) == {**USED, "devstack-local/pgadmin4:latest": "pgadmin"}
+    assert stand_ins(dict(OFFICIAL_IMAGES), ("pgadmin",)) == {}
+
+
+def offline(monkeypatch, missing: list[str], user: str = "root") -> list[str]:
+    answers = {facts.MissingImages: missing, facts.LoginUser: user, Which: "/usr/sbin/debootstrap", LinuxDistribution: DEBIAN}
+    monkeypatch.setattr(operations, "host", FakeHost(answers))
+    return [str(c) for c in operations.offline_images._inner(images_dir="/srv/d s/images", wanted=USED)]
+
+
+def test_offline_images_builds_only_the_missing_ones(monkeypatch):
+    assert offline(monkeypatch, ["devstack-local/redis:8", "devstack-local/node:20"]) == [
+        "bash '/srv/d s/images/build.sh' node redis"
+    ]
+
+
+def test_offline_images_present_is_a_noop(monkeypatch):
+    assert offline(monkeypatch, []) == []
+    assert operations.host.noops == [f"stand-in images present: {', '.join(USED)}"]
