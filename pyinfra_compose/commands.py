@@ -121,8 +121,11 @@ def run_traits(project_name: str) -> str:
     """Shell line: per container of the project, `<id> <healthcheck test kind> <restart policy>`
     (nothing for a project without containers)."""
     ids = shell(["docker", "compose", "-p", project_name, "ps", "--all", "-q"])
-    template = "{{.Id}} {{if .Config.Healthcheck}}{{index .Config.Healthcheck.Test 0}}{{end}} {{.HostConfig.RestartPolicy.Name}}"
-    return f"{ids} | xargs -r {shell(['docker', 'inspect', '--format', template])}"
+    # `index` on a missing key is empty, where `.Config.Healthcheck` is a template error
+    # ("map has no entry for key") for a container without a healthcheck.
+    template = '{{.Id}} {{with index .Config "Healthcheck"}}{{with index . "Test"}}{{index . 0}}{{end}}{{end}} {{.HostConfig.RestartPolicy.Name}}'
+    # Best effort: a container removed between ps and inspect must not fail the fact.
+    return f"{ids} | xargs -r {shell(['docker', 'inspect', '--format', template])} || true"
 
 
 def or_absent(argv: Sequence[str]) -> str:

@@ -99,10 +99,10 @@ def test_docker_presence_value_with_equals_sign():
 
 
 def test_containers_command_needs_no_compose_file():
-    traits = "{{.Id}} {{if .Config.Healthcheck}}{{index .Config.Healthcheck.Test 0}}{{end}} {{.HostConfig.RestartPolicy.Name}}"
+    traits = '{{.Id}} {{with index .Config "Healthcheck"}}{{with index . "Test"}}{{index . 0}}{{end}}{{end}} {{.HostConfig.RestartPolicy.Name}}'
     assert ComposeContainers().command(project_name="app") == (
         "cd / && { docker compose -p app ps --all --no-trunc --format json && echo ----pyinfra-compose---- && "
-        f"docker compose -p app ps --all -q | xargs -r docker inspect --format '{traits}'; }}"
+        f"docker compose -p app ps --all -q | xargs -r docker inspect --format '{traits}' || true; }}"
     )
     assert ComposeContainers().command(project_name="x; rm -rf /").startswith(
         "cd / && { docker compose -p 'x; rm -rf /' ps --all --no-trunc --format json && "
