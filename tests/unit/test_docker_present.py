@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 from pyinfra.api import FunctionCommand, OperationError, StringCommand
@@ -10,6 +9,7 @@ from pyinfra.facts.server import Arch, LinuxDistribution
 
 from devstack import facts, operations
 from pyinfra_compose.facts import DockerPresence, DockerStatus
+from tests.unit.fakes import FakeHost
 
 READY = DockerStatus(client="28.2.2", compose="2.40.3", server="20.10.24", server_error="")
 DOWN = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"
@@ -17,23 +17,9 @@ DENIED = "permission denied while trying to connect to the Docker daemon socket"
 DEBIAN = {"name": "Debian", "release_meta": {"ID": "debian"}}
 
 
-class FakeHost:
-    name = "box"
-    print_prefix = "[box] "
-
-    def __init__(self, answers: dict[type, Any]) -> None:
-        self.answers, self.noops = answers, []
-
-    def get_fact(self, fact: type, **kwargs: Any) -> Any:
-        return self.answers[fact]
-
-    def noop(self, message: str) -> None:
-        self.noops.append(message)
-
-
 def plan(monkeypatch, status: DockerStatus, user: str = "root", distribution=DEBIAN, install: bool = True) -> list[str]:
     answers = {DockerPresence: status, LinuxDistribution: distribution, facts.LoginUser: user, Arch: "x86_64"}
-    monkeypatch.setattr(operations, "host", FakeHost(answers))
+    monkeypatch.setattr(operations, "host", FakeHost(answers, name="box"))
     out = []
     for command in operations.docker_present._inner(install=install):
         if isinstance(command, FunctionCommand):
@@ -103,7 +89,7 @@ def test_stand_ins_of_the_local_images_without_and_with_pgadmin():
 
 def offline(monkeypatch, missing: list[str], user: str = "root") -> list[str]:
     answers = {facts.MissingImages: missing, facts.LoginUser: user, Which: "/usr/sbin/debootstrap", LinuxDistribution: DEBIAN}
-    monkeypatch.setattr(operations, "host", FakeHost(answers))
+    monkeypatch.setattr(operations, "host", FakeHost(answers, name="box"))
     return [str(c) for c in operations.offline_images._inner(images_dir="/srv/d s/images", wanted=USED)]
 
 

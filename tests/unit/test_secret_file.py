@@ -13,6 +13,7 @@ from devstack import facts, operations
 from pyinfra_compose import report
 from pyinfra_compose.envdiff import SALT, env_digests
 from pyinfra_compose.facts import EnvFileDigests
+from tests.unit.fakes import FakeHost
 
 SECRET_OLD, SECRET_NEW = "old-Secret-4f9a2c", "new-Secret-77b1e0"
 OLD = f"# rendered\nPOSTGRES_PASSWORD='{SECRET_OLD}'\nAPI_PORT='8000'\nGONE='x'\n"
@@ -34,27 +35,10 @@ UPLOAD = [
 ]
 
 
-class FakeHost:
-    def __init__(self, answers: dict[type, Any]) -> None:
-        self.answers = answers
-        self.name = "@local"
-        self.print_prefix = "[@local] "
-        self.current_op_hash = "op-secret"
-        self.noops: list[str] = []
-        self.asked: list[tuple[str, dict]] = []
-
-    def get_fact(self, fact: type, **kwargs: Any) -> Any:
-        self.asked.append((fact.__name__, kwargs))
-        return self.answers[fact]
-
-    def noop(self, message: str) -> None:
-        self.noops.append(message)
-
-
 @pytest.fixture
 def fake(monkeypatch):
     def install(answers: dict[type, Any]) -> FakeHost:
-        host = FakeHost(answers)
+        host = FakeHost(answers, op_hash="op-secret")
         monkeypatch.setattr(operations, "host", host)
         report.reset()
         return host

@@ -9,20 +9,13 @@ from pyinfra_compose import waiting
 from pyinfra_compose.facts import ComposeContainers, ComposeDesiredConfig, DesiredConfig
 from pyinfra_compose.parse import Container
 from pyinfra_compose.project import ComposeProject
+from tests.unit.fakes import FakeHost
 
 PROJECT = ComposeProject("/srv/app", "app", profiles=("debug",))
 
 
-class Host:
-    print_prefix = "[box] "
-
-    def __init__(self, desired: DesiredConfig | None, containers: list[Container]) -> None:
-        self.answers = {ComposeDesiredConfig: desired, ComposeContainers: containers}
-        self.asked = 0
-
-    def get_fact(self, fact, **kwargs):
-        self.asked += 1
-        return self.answers[fact]
+def fake(desired: DesiredConfig | None, containers: list[Container]) -> FakeHost:
+    return FakeHost({ComposeDesiredConfig: desired, ComposeContainers: containers}, name="box")
 
 
 def container(health: str, state: str = "running", exit_code: int = 0) -> Container:
@@ -31,19 +24,19 @@ def container(health: str, state: str = "running", exit_code: int = 0) -> Contai
 
 
 def test_no_active_service_fails_at_once_naming_the_profiles(monkeypatch):
-    monkeypatch.setattr(waiting, "host", Host(DesiredConfig(hashes={}, services=("pgadmin",)), []))
+    monkeypatch.setattr(waiting, "host", fake(DesiredConfig(hashes={}, services=("pgadmin",)), []))
     with pytest.raises(OperationError, match=r"app has no active service: every service is behind a profile \(enabled: debug\)"):
         waiting.wait_until_healthy(PROJECT, timeout=600, interval=0)
 
 
 def test_healthy_returns(monkeypatch):
-    host = Host(DesiredConfig(hashes={"api": "h"}, services=("api",)), [container("healthy")])
+    host = fake(DesiredConfig(hashes={"api": "h"}, services=("api",)), [container("healthy")])
     monkeypatch.setattr(waiting, "host", host)
     waiting.wait_until_healthy(PROJECT, timeout=1, interval=0)
 
 
 def test_unhealthy_fails_naming_the_service(monkeypatch):
-    host = Host(DesiredConfig(hashes={"api": "h"}, services=("api",)), [container("unhealthy")])
+    host = fake(DesiredConfig(hashes={"api": "h"}, services=("api",)), [container("unhealthy")])
     monkeypatch.setattr(waiting, "host", host)
     monkeypatch.setattr(waiting, "diagnose", lambda project, statuses: "probes and logs")
     with pytest.raises(OperationError, match=r"service\(s\) failed after \d+s: api\nprobes and logs"):
@@ -51,7 +44,7 @@ def test_unhealthy_fails_naming_the_service(monkeypatch):
 
 
 def test_starting_times_out_naming_the_service(monkeypatch):
-    host = Host(DesiredConfig(hashes={"api": "h"}, services=("api",)), [container("starting")])
+    host = fake(DesiredConfig(hashes={"api": "h"}, services=("api",)), [container("starting")])
     monkeypatch.setattr(waiting, "host", host)
     monkeypatch.setattr(waiting, "diagnose", lambda project, statuses: "")
     with pytest.raises(OperationError, match=r"timed out after 0s waiting for: api"):
