@@ -19,8 +19,8 @@ profiles = []
 # Published ports on the target.
 ports = {"api": 8000, "web": 3000, "postgres": 5432, "redis": 6379, "pgadmin": 5050}
 
-# Address the published ports bind to. Remote targets are forced to 127.0.0.1 unless
-# you set allow_public_ports = True (then use a firewall).
+# Address the published ports bind to. For a remote target, any address but a loopback
+# one is refused unless you set allow_public_ports = True (then use a firewall).
 bind_address = "127.0.0.1"
 allow_public_ports = False
 
