@@ -103,7 +103,7 @@ def check_target(request: Request, lookups: Lookups) -> Verdict:
     if "," in target or "@" in target:
         # A connector (@local, @docker/...) is pyinfra's to check: it refuses an unknown one.
         names = [name for name in target.split(",") if not name.startswith("@")]
-        return Verdict(problems + tuple(p for p in (_reach(n, request, lookups)[0] for n in names) if p))
+        return Verdict(problems + tuple(why for name in names if (why := _reach(name, request, lookups)[0])))
     if "ssh_hostname" in request.data or lookups.is_module(target):
         return Verdict(problems)
     problem, via_alias = _reach(target, request, lookups, alone=True)
