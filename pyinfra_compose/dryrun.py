@@ -6,7 +6,7 @@ plan -detailed-exitcode`), and each operation's recorded plan (`report.record`) 
 Exit status with `install(drift_exit_code=True)`:
   0  no drift: nothing would change
   1  pyinfra failed (a host failed, an error): pyinfra's own status, never masked
-  2  invalid settings (devstack.prepare, before anything is planned)
+  2  invalid settings (devstack.prepare) or target (config.py), before anything is planned
   3  drift: at least one operation would change something on at least one host
 
 How: pyinfra 3 has no hook after a run (v1's hooks are gone) and decides the exit

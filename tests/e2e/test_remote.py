@@ -206,13 +206,14 @@ def test_down_over_ssh_stops_the_stack_and_keeps_the_data(deployed, box):
     assert box.ssh("docker volume ls -q --filter label=com.docker.compose.project=infra").stdout.strip() != ""
 
 
-def test_unresolvable_host_name_runs_nothing_yet_exits_0():
-    """pyinfra 3.10 reads a name that neither resolves nor is an ~/.ssh/config alias as "no
-    inventory": zero hosts, exit status 0. The README warns about it; this pins the behaviour."""
+def test_unresolvable_host_name_stops_before_any_host():
+    """pyinfra 3.10 alone reads a name that neither resolves nor is an ~/.ssh/config alias as
+    "no inventory" (zero hosts, exit 0); config.py stops it first, naming it (issue 17)."""
     result = pyinfra([*PYINFRA, "no-such-devbox.invalid", "deploy.py", "-y"], check=False)
-    assert result.returncode == 0
-    assert "is neither an inventory file" in result.stdout
-    assert "Starting operation" not in result.stdout
+    assert result.returncode == 2, result.stdout
+    assert "no-such-devbox.invalid: not a host" in result.stdout
+    assert "is neither an inventory file" not in result.stdout  # stopped before pyinfra read the inventory
+    assert "Connecting to hosts" not in result.stdout and "Starting operation" not in result.stdout
 
 
 def test_unresolvable_host_in_an_inventory_file_fails(tmp_path: Path):
