@@ -7,9 +7,11 @@ from pyinfra import host, inventory
 
 from devstack import operations as devstack
 from devstack.prepare import prepare
+from devstack.reads import deploy_reads
 from devstack.hostdata import ssh_tunnel
 from devstack.stack import COMPOSE_FILE, EXCLUDES, REPO, TREES, extra_ca_pem, urls
 from pyinfra_compose import dryrun
+from pyinfra_batch import read_facts
 from pyinfra_compose import operations as compose
 from pyinfra_sync.operations import sync_trees
 
@@ -17,15 +19,16 @@ from pyinfra_sync.operations import sync_trees
 stack = prepare(host, inventory)
 settings = stack.settings
 dryrun.install(drift_exit_code=settings.drift_exit_code)  # --dry: drift verdict, exit 3 on drift if asked
+seen = read_facts(host, deploy_reads(stack))  # what the target is now, every read at once (one round trip)
 
 # 2. Docker engine and compose v2 present, daemon answering.
-devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker)
+devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker, readings=seen)
 
 # 3. Compose file, Dockerfiles, app sources, image recipes and files/ onto the target.
-sync_trees(name="Upload the stack's files", src_root=str(REPO), dest_root=stack.root, trees=TREES, excludes=EXCLUDES)
+sync_trees(name="Upload the stack's files", src_root=str(REPO), dest_root=stack.root, trees=TREES, excludes=EXCLUDES, readings=seen)
 
 # 4. The .env (secrets: mode 0600, never printed).
-devstack.secret_file(name="Render .env", dest=f"{stack.root}/.env", content=stack.env_text)
+devstack.secret_file(name="Render .env", dest=f"{stack.root}/.env", content=stack.env_text, readings=seen)
 
 # 5. Offline stand-in images, where the registry is out of reach.
 if stack.stand_ins:
@@ -34,11 +37,12 @@ if stack.stand_ins:
         images_dir=f"{stack.root}/images",
         wanted=stack.stand_ins,
         extra_ca_pem=extra_ca_pem(settings.extra_ca_certs),
+        readings=seen,
     )
 
 # 6. Compose up: only what differs is built, created or recreated (the plan says why).
-preview = compose.read_preview(stack.project, [COMPOSE_FILE.read_text()], [stack.env_text])  # read before step 3 runs
-up = compose.up(name="Compose up", project=stack.project, builds=stack.builds, preview=preview)
+preview = compose.read_preview(stack.project, [COMPOSE_FILE.read_text()], [stack.env_text], readings=seen)
+up = compose.up(name="Compose up", project=stack.project, builds=stack.builds, preview=preview, readings=seen)
 
 # 7. Wait until every service is healthy, judged from the engine itself.
 compose.wait_healthy(name="Wait for health", project=stack.project, timeout=settings.health_timeout, after=up)

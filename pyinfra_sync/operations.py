@@ -51,7 +51,7 @@ def _report(plan: SyncPlan, src_root: str, dest_root: str, trees: int) -> None:
 
 
 @operation()
-def sync_trees(src_root: str, dest_root: str, trees: Sequence[str], excludes: Iterable[str] = ()):
+def sync_trees(src_root: str, dest_root: str, trees: Sequence[str], excludes: Iterable[str] = (), readings=None):
     """
     Make some directory trees on the target equal to local ones: upload new and changed
     files in one tar.gz, rename each into place, delete files that are gone locally.
@@ -61,6 +61,7 @@ def sync_trees(src_root: str, dest_root: str, trees: Sequence[str], excludes: It
     + trees: directories relative to both roots, e.g. ("infra", "apps/api")
     + excludes: file or directory names (fnmatch patterns, matched on every path
       component) never uploaded and never touched on the target: node_modules, .venv...
+    + readings: facts read beforehand (`pyinfra_batch.read_facts`); default: ask the host
 
     A no-op sync runs one command on the target. Files keep their executable bit; a
     file is never half-written (staged on the same filesystem, then renamed). With
@@ -81,7 +82,7 @@ def sync_trees(src_root: str, dest_root: str, trees: Sequence[str], excludes: It
     if not os.path.isabs(dest_root):
         raise SyncError(f"dest_root: {dest_root!r} must be an absolute path on the target")
     local = local_manifest(src_root, trees, excludes)
-    remote = host.get_fact(TreeManifest, root=dest_root, trees=trees, excludes=excludes)
+    remote = (readings or host).get_fact(TreeManifest, root=dest_root, trees=trees, excludes=excludes)
     plan = plan_sync(local, remote.files, trees, excludes)
     if plan.is_noop:
         host.noop(f"{len(local)} files in {len(trees)} trees up to date")
