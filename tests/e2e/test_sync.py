@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pyinfra_sync import listing as ls
 from pyinfra_sync.manifest import local_manifest
 from tests.e2e.helpers import PYINFRA, REPO, run
 
@@ -31,10 +32,10 @@ def sync(src: Path, dest: Path, *flags: str, stdin: str | None = None) -> str:
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int, bytes]]:
-    """Every file under root (excluded ones too): inode, mode and content."""
+    """Every file under root (excluded ones too), but the manifest cache: inode, mode and content."""
     out = {}
     for path in sorted(root.rglob("*")):
-        if path.is_file():
+        if path.is_file() and not path.name.startswith(".pyinfra-sync-manifest-"):
             info = path.stat()
             out[str(path.relative_to(root))] = (info.st_ino, info.st_mode & 0o777, path.read_bytes())
     return out
@@ -69,12 +70,15 @@ def test_first_sync_creates_everything_then_a_rerun_is_one_command(src, tmp_path
     first = sync(src, dest)
     assert synced(src, dest), first
     assert not (dest / "files" / ".env").exists() and not (dest / "apps/api/node_modules").exists()
-    assert [p.name for p in dest.iterdir() if p.name.startswith(".pyinfra-sync")] == []  # archive, staging gone
+    leftovers = [p.name for p in dest.iterdir() if p.name.startswith(".pyinfra-sync")]
+    assert leftovers == [ls.cache_name(TREES, EXCLUDES)]  # archive, staging gone; the manifest cache stays
+    for path in local_manifest(src, TREES, EXCLUDES):  # the mtime as uploaded, to the nanosecond
+        assert (dest / path).stat().st_mtime_ns == (src / path).stat().st_mtime_ns, path
     before = snapshot(dest)
 
     again = sync(src, dest, "-vv")
     assert "noop: 6 files in 3 trees up to date" in again
-    assert again.count("Loaded fact") == 1 and "Loaded fact pyinfra_sync.facts.TreeManifest" in again
+    assert again.count("Loaded fact") == 1 and "Loaded fact pyinfra_sync.facts.TreeListing" in again
     assert again.count(">>> ") == 1, again  # -vv echoes every remote command: only the fact's
     assert re.search(r"Sync trees\s+1\s+-\s+-\s+1", again), again  # the results table: no change
     assert snapshot(dest) == before

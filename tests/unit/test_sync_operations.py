@@ -17,7 +17,8 @@ from pyinfra.api import FileUploadCommand, StringCommand
 
 from pyinfra_sync import operations
 from pyinfra_sync.errors import SyncError
-from pyinfra_sync.facts import TreeContents, TreeManifest
+from pyinfra_sync.facts import TreeContents, TreeListing, TreeManifest
+from pyinfra_sync.listing import CacheEntry, RemoteFile, RemoteListing
 from pyinfra_sync.manifest import Entry, RemoteTrees
 
 DEST = "/srv/app"
@@ -25,7 +26,7 @@ TREES = ("infra", "apps/api")
 EXCLUDES = ("node_modules", ".venv", ".env")
 APPLY = (
     "cd /srv/app && { rm -rf .pyinfra-sync-TOKEN && mkdir .pyinfra-sync-TOKEN && tar -xzf .pyinfra-sync-TOKEN.tar.gz "
-    "-C .pyinfra-sync-TOKEN --no-same-owner -p -m && sh .pyinfra-sync-TOKEN/apply.sh .pyinfra-sync-TOKEN; "
+    "-C .pyinfra-sync-TOKEN --no-same-owner -p && sh .pyinfra-sync-TOKEN/apply.sh .pyinfra-sync-TOKEN; "
     "rc=$?; rm -rf .pyinfra-sync-TOKEN .pyinfra-sync-TOKEN.tar.gz; exit $rc; }"
 )
 UPLOAD = "upload /srv/app/.pyinfra-sync-TOKEN.tar.gz:"
@@ -41,24 +42,31 @@ CASES: dict[str, dict[str, Any]] = {
     "first-sync-no-root": {
         "local": {"infra/a": "a\n", "apps/api/run.sh": "+x #!/bin/sh\n"},
         "remote": None,
-        "commands": ["mkdir -p -- /srv/app", f"{UPLOAD} apply.sh f/apps/api/run.sh f/infra/a", APPLY],
+        "commands": ["mkdir -p -- /srv/app", f"{UPLOAD} apply.sh f/apps/api/run.sh f/infra/a manifest-cache", APPLY],
     },
     "one-file-changed": {
         "local": {"infra/a": "a2\n", "infra/b": "b\n"},
         "remote": {"infra/a": "a\n", "infra/b": "b\n"},
-        "commands": [f"{UPLOAD} apply.sh f/infra/a", APPLY],
+        "commands": [f"{UPLOAD} apply.sh f/infra/a manifest-cache", APPLY],
     },
     "deleted-locally": {
         "local": {"infra/a": "a\n"},
         "remote": {"infra/a": "a\n", "infra/gone/old": "x", "apps/api/.venv/bin/python": "keep"},
-        "commands": [f"{UPLOAD} apply.sh", APPLY],
+        "commands": [f"{UPLOAD} apply.sh manifest-cache", APPLY],
     },
     "exec-bit-only": {
         "local": {"infra/a": "+x a\n"},
         "remote": {"infra/a": "a\n"},
-        "commands": [f"{UPLOAD} apply.sh f/infra/a", APPLY],
+        "commands": [f"{UPLOAD} apply.sh f/infra/a manifest-cache", APPLY],
     },
 }
+
+
+MTIME = 1_700_000_000_123_456_789
+
+
+def body(content: str) -> bytes:
+    return content.removeprefix("+x ").encode()
 
 
 def entry(content: str) -> Entry:
@@ -82,6 +90,12 @@ class FakeHost:
             if self.remote is None:
                 return RemoteTrees(root_exists=False)
             return RemoteTrees(True, {path: entry(content) for path, content in self.remote.items()})
+        if fact is TreeListing:  # the target's manifest cache knows every file
+            if self.remote is None:
+                return RemoteListing(root_exists=False)
+            files = {p: RemoteFile(len(body(c)), MTIME, entry(c).executable) for p, c in self.remote.items()}
+            cache = {p: CacheEntry(len(body(c)), MTIME, entry(c).sha256) for p, c in self.remote.items()}
+            return RemoteListing(True, files, cache)
         assert fact is TreeContents
         return {path: self.contents[path] for path in kwargs["paths"] if path in self.contents}
 
@@ -104,6 +118,7 @@ def fake(monkeypatch, tmp_path):
             file.chmod(0o755 if content.startswith("+x ") else 0o644)
         for tree in TREES:
             (tmp_path / "src" / tree).mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
         host, printed = FakeHost(remote, **kwargs), Printed()
         monkeypatch.setattr(operations, "host", host)
         monkeypatch.setattr(operations, "logger", printed)
@@ -139,7 +154,7 @@ def test_sync_trees(case, fake, tmp_path):
     assert run(sync(tmp_path / "src")) == case["commands"]
     assert host.noops == ([case["noop"]] if "noop" in case else [])
     # one fact, one remote command, whatever the outcome (no --diff)
-    assert host.fact_calls == [("TreeManifest", {"root": DEST, "trees": TREES, "excludes": EXCLUDES})]
+    assert host.fact_calls == [("TreeListing", {"root": DEST, "trees": TREES, "excludes": EXCLUDES})]
 
 
 def apply_script(commands: list) -> str:
@@ -165,7 +180,7 @@ def test_summary_without_diff_is_printed_once(fake, tmp_path):
         "[box] ~ infra/a",
         "[box] - infra/old",
     ]
-    assert [name for name, _ in host.fact_calls] == ["TreeManifest", "TreeManifest"]
+    assert [name for name, _ in host.fact_calls] == ["TreeListing", "TreeListing"]
 
 
 def test_diff_fetches_only_changed_text_files_in_one_command(fake, tmp_path):
@@ -175,7 +190,7 @@ def test_diff_fetches_only_changed_text_files_in_one_command(fake, tmp_path):
     list(sync(tmp_path / "src"))
     list(sync(tmp_path / "src"))
     assert host.fact_calls[1] == ("TreeContents", {"root": DEST, "paths": ("infra/a",)})
-    assert [name for name, _ in host.fact_calls] == ["TreeManifest", "TreeContents", "TreeManifest"]
+    assert [name for name, _ in host.fact_calls] == ["TreeListing", "TreeContents", "TreeListing"]
     assert printed == [
         "[box] sync: 1 new, 3 changed, 1 deleted (in 2 trees)",
         "[box] --- a/infra/a",
@@ -199,7 +214,7 @@ def test_diff_fetches_only_changed_text_files_in_one_command(fake, tmp_path):
 def test_diff_of_a_noop_prints_nothing_and_fetches_nothing(fake, tmp_path):
     host, printed = fake({"infra/a": "a\n"}, {"infra/a": "a\n"}, diff=True)
     assert run(sync(tmp_path / "src")) == []
-    assert printed == [] and [name for name, _ in host.fact_calls] == ["TreeManifest"]
+    assert printed == [] and [name for name, _ in host.fact_calls] == ["TreeListing"]
 
 
 @pytest.mark.parametrize(
