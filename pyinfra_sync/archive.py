@@ -1,5 +1,5 @@
-"""The tar.gz a sync uploads, and the reading of the base64 tar a diff fetches. Pure
-apart from reading the local files being uploaded."""
+"""The tar(.gz) a sync uploads, and the reading of the base64 tar a diff fetches. Pure
+apart from packing the local files being uploaded (GNU tar and gzip do that)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import base64
 import binascii
 import gzip
 import io
-import os
+import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -17,23 +17,35 @@ from typing import IO, Any
 from pyinfra_sync.commands import CACHE, PAYLOAD, SCRIPT
 from pyinfra_sync.errors import SyncError
 
-# gzip's fastest level: the payload is mostly source text (3-4x smaller even so), and at
-# level 6 compressing cost more than the whole rest of a 20,000-file first sync.
-COMPRESSLEVEL = 1
 
-
-def _member(name: str, size: int, mode: int, mtime_ns: int = 0) -> tarfile.TarInfo:
-    # Fixed owner: the target's user owns what it unpacks (--no-same-owner). The mtime is
-    # the local file's to the nanosecond (a PAX header; GNU tar restores it exactly), so
-    # the target's quick check sees what this machine recorded in the manifest cache.
+def _member(name: str, size: int, mode: int) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = size, mode, mtime_ns // 1_000_000_000
-    if mtime_ns % 1_000_000_000:
-        seconds, nanos = divmod(mtime_ns, 1_000_000_000)
-        info.pax_headers = {"mtime": f"{seconds}.{nanos:09d}"}
+    info.size, info.mode, info.mtime = size, mode, 0
     info.uid = info.gid = 0
     info.uname = info.gname = ""
     return info
+
+
+def tar_argv(src_root: str | Path, mode: int) -> list[str]:
+    """GNU tar reading NUL-separated relative paths on stdin, each stored under PAYLOAD/
+    with a fixed mode and owner, following symlinks (a link syncs as its file), and its
+    mtime to the nanosecond (POSIX format), which the target's quick check relies on."""
+    return [
+        "tar", "-c", "-f", "-", "-C", str(src_root), "--format=posix",
+        "--pax-option=delete=atime,delete=ctime", "--owner=0", "--group=0", "--numeric-owner",
+        f"--mode={mode:04o}", "-h", "--no-recursion", f"--transform=s,^,{PAYLOAD}/,",
+        "--verbatim-files-from", "--null", "-T", "-",
+    ]  # fmt: skip
+
+
+def _head(script: str, cache: bytes | None) -> bytes:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        data = script.encode()
+        tar.addfile(_member(SCRIPT, len(data), 0o644), io.BytesIO(data))
+        if cache is not None:
+            tar.addfile(_member(CACHE, len(cache), 0o644), io.BytesIO(cache))
+    return raw.getvalue()
 
 
 def write(
@@ -43,34 +55,47 @@ def write(
     local: Mapping[str, Any],
     script: str,
     cache: bytes | None = None,
+    compress: bool = True,
 ) -> None:
-    """Stream a tar.gz into `out`: the apply script, the new manifest cache (if any) and,
-    under PAYLOAD/, each path's current content with mode 755 (executable) or 644 and,
-    when `local` has them (scan.LocalFile), its mtime. Files are copied in chunks, never
-    whole in memory. A file that changed since it was scanned stops the sync: the cache
-    would record the wrong size and mtime for it."""
-    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, compresslevel=COMPRESSLEVEL) as gz:
-        with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            data = script.encode()
-            tar.addfile(_member(SCRIPT, len(data), 0o644), io.BytesIO(data))
-            if cache is not None:
-                tar.addfile(_member(CACHE, len(cache), 0o644), io.BytesIO(cache))
-            for path in paths:
-                info = local[path]
-                with open(os.path.join(src_root, path), "rb") as handle:
-                    now = os.fstat(handle.fileno())
-                    mtime = getattr(info, "mtime_ns", None)
-                    if mtime is not None and (now.st_size, now.st_mtime_ns) != (info.size, mtime):
-                        raise SyncError(f"{path!r} changed while it was being synced: run the sync again")
-                    mode = 0o755 if info.executable else 0o644
-                    tar.addfile(_member(f"{PAYLOAD}/{path}", now.st_size, mode, mtime or 0), handle)
+    """Stream the upload into `out` (a real file): a tar of the apply script and the new
+    manifest cache, then GNU tar's archives of the executable and the other files (mode
+    755 or 644). The parts are concatenated (the target unpacks with --ignore-zeros) and
+    optionally gzip -1'd as one stream. Files are read by tar in C, never held here:
+    Python's tarfile cost more than the rest of a 20,000-file first sync together."""
+    gzip_process = None
+    sink: IO[bytes] = out
+    out.flush()
+    if compress:
+        gzip_process = subprocess.Popen(["gzip", "-1", "-n", "-c"], stdin=subprocess.PIPE, stdout=out)
+        sink = gzip_process.stdin  # type: ignore[assignment]
+    try:
+        sink.write(_head(script, cache))
+        sink.flush()
+        for mode in (0o755, 0o644):
+            group = [path for path in paths if bool(local[path].executable) == (mode == 0o755)]
+            if not group:
+                continue
+            names = b"".join(path.encode("utf-8", "surrogateescape") + b"\0" for path in group)
+            tar = subprocess.run(tar_argv(src_root, mode), input=names, stdout=sink, stderr=subprocess.PIPE)
+            if tar.returncode != 0:  # 1: a file changed while tar read it
+                detail = tar.stderr.decode(errors="replace").strip()[-500:]
+                raise SyncError(f"could not pack the changed files (tar exited {tar.returncode}): {detail}; run the sync again")
+    finally:
+        if gzip_process is not None:
+            gzip_process.stdin.close()  # type: ignore[union-attr]
+            if gzip_process.wait() != 0:
+                raise SyncError("gzip failed while packing the changed files")
+        out.flush()
 
 
-def build(src_root: str | Path, paths: Sequence[str], local: Mapping[str, Any], script: str, cache: bytes | None = None) -> bytes:
+def build(
+    src_root: str | Path, paths: Sequence[str], local: Mapping[str, Any], script: str, cache: bytes | None = None
+) -> bytes:
     """The same tar.gz in memory (tests, small change sets)."""
-    raw = io.BytesIO()
-    write(raw, src_root, paths, local, script, cache)
-    return raw.getvalue()
+    with tempfile.TemporaryFile() as file:
+        write(file, src_root, paths, local, script, cache)
+        file.seek(0)
+        return file.read()
 
 
 class LazyArchive(io.RawIOBase):

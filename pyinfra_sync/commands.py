@@ -13,7 +13,8 @@ from itertools import groupby
 
 from pyinfra_sync import listing as ls
 from pyinfra_sync import manifest as mf
-from pyinfra_sync.plan import SyncPlan, dirs_to_prune
+from pyinfra_sync.manifest import in_trees
+from pyinfra_sync.plan import SyncPlan, _parents, dirs_to_prune
 
 PREFIX = ".pyinfra-sync-"  # archive and staging dir, directly under the destination root
 PAYLOAD = "f"  # inside the staging dir: the changed files, by their relative path
@@ -106,11 +107,13 @@ def apply(dest_root: str, token: str) -> str:
     """ONE command: unpack the uploaded archive into a staging dir next to the trees (same
     filesystem, so each move is an atomic rename), run its script, and always remove the
     archive and staging dir. Owners are the target user's, modes and mtimes those of the
-    archive (the local files': the target's quick check relies on them)."""
+    archive (the local files': the target's quick check relies on them). The archive is
+    several tars one after the other, gzipped or not: -i reads past each end, and GNU tar
+    recognises gzip by itself."""
     archive, staging = shell([archive_name(token)]), shell([staging_name(token)])
     return (
         f"cd {shell([dest_root])} && {{ rm -rf {staging} && mkdir {staging} && "
-        f"tar -xzf {archive} -C {staging} --no-same-owner -p && sh {staging}/{SCRIPT} {staging}; "
+        f"tar -x -i -f {archive} -C {staging} --no-same-owner -p && sh {staging}/{SCRIPT} {staging}; "
         f"rc=$?; rm -rf {staging} {archive}; exit $rc; }}"
     )
 
@@ -119,11 +122,41 @@ def _batches(paths: Sequence[str]) -> list[Sequence[str]]:
     return [paths[i : i + BATCH] for i in range(0, len(paths), BATCH)]
 
 
-def apply_script(plan: SyncPlan, kept: Iterable[str], trees: Sequence[str], cache_file: str | None = None) -> str:
+def fresh_dirs(uploads: Sequence[str], existing: Iterable[str], trees: Sequence[str]) -> tuple[str, ...]:
+    """The topmost directories (a tree or inside one) that receive uploads and hold no
+    file on the target: the trees themselves on a first sync."""
+    occupied = {parent for path in existing for parent in _parents(posixpath.dirname(path))}
+    wanted = {parent for path in uploads for parent in _parents(posixpath.dirname(path))}
+    candidates = {d for d in wanted if d not in occupied and (d in trees or in_trees(d, trees))}
+    return tuple(sorted(d for d in candidates if d in trees or posixpath.dirname(d) not in candidates))
+
+
+def _moves(uploads: Sequence[str]) -> list[str]:
+    """mkdir the target dirs, then rename each staged file into place, a batch per dir."""
+    targets = sorted({posixpath.dirname(path) for path in uploads})
+    lines = [shell(["mkdir", "-p", "--", *batch]) for batch in _batches(targets)]
+    by_directory = sorted(uploads, key=lambda path: (posixpath.dirname(path), path))
+    for directory, group in groupby(by_directory, key=posixpath.dirname):
+        # mv with several sources renames each into the directory; it refuses to replace
+        # a directory by a file rather than move the file inside it.
+        for batch in _batches(list(group)):
+            staged = " ".join(f'"$1"/{PAYLOAD}/{shell([path])}' for path in batch)
+            lines.append(f"mv -f -- {staged} {shell([directory + '/'])}")
+    return lines
+
+
+def apply_script(
+    plan: SyncPlan,
+    kept: Iterable[str],
+    trees: Sequence[str],
+    cache_file: str | None = None,
+    existing: Iterable[str] | None = None,
+) -> str:
     """The script `apply` runs from the destination root with the staging dir as $1:
     delete what was deleted locally, rmdir the directories that left empty (rmdir never
     removes a directory that still holds anything, e.g. an excluded node_modules), create
-    target dirs, then rename each staged file into place, and last the new manifest cache
+    target dirs, then rename each staged file (or a whole directory the target has no
+    file in: `existing`, the target's files) into place, and last the new manifest cache
     (if the script stops before, the old cache's entries no longer match the moved
     files' size and mtime, so they are hashed next run). It travels inside the archive,
     so thousands of paths never hit the target's command-line length limit."""
@@ -132,15 +165,23 @@ def apply_script(plan: SyncPlan, kept: Iterable[str], trees: Sequence[str], cach
     empty = dirs_to_prune(plan.deleted, kept, trees)
     lines += [f"{shell(['rmdir', '--', *batch])} 2>/dev/null || true" for batch in _batches(empty)]
     uploads = plan.to_upload
-    targets = sorted({posixpath.dirname(path) for path in uploads})
-    lines += [shell(["mkdir", "-p", "--", *batch]) for batch in _batches(targets)]
-    by_directory = sorted(uploads, key=lambda path: (posixpath.dirname(path), path))
-    for directory, group in groupby(by_directory, key=posixpath.dirname):
-        # mv with several sources renames each into the directory; it refuses to replace
-        # a directory by a file rather than move the file inside it.
-        for batch in _batches(list(group)):
-            staged = " ".join(f'"$1"/{PAYLOAD}/{shell([path])}' for path in batch)
-            lines.append(f"mv -f -- {staged} {shell([directory + '/'])}")
+    fresh = fresh_dirs(uploads, existing, trees) if existing is not None else ()
+    under_fresh: dict[str, list[str]] = {top: [] for top in fresh}
+    rest = []
+    for path in uploads:
+        top = next((d for d in _parents(posixpath.dirname(path)) if d in under_fresh), None)
+        (under_fresh[top] if top is not None else rest).append(path)
+    lines += _moves(rest)
+    for top, paths in under_fresh.items():
+        # A directory the target has no file in is moved in whole (one rename instead of a
+        # mv per directory); if it exists after all (holding excluded files only, say),
+        # its files are moved one by one as anywhere else.
+        parent = posixpath.dirname(top)
+        whole = f'mv -- "$1"/{PAYLOAD}/{shell([top])} {shell([top])}'
+        lines.append(f"if [ -e {shell([top])} ] || [ -L {shell([top])} ]; then")
+        lines += ["  " + line for line in _moves(paths)]
+        lines += ["else", f"  {shell(['mkdir', '-p', '--', parent])}"] if parent else ["else"]
+        lines += [f"  {whole}", "fi"]
     if cache_file is not None:
         # No cache in the archive (a checksum sync): drop the old one rather than leave
         # entries that may vouch for content this sync replaced.

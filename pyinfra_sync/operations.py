@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pyinfra import host, logger
 from pyinfra.api import FileUploadCommand, StringCommand, operation
+from pyinfra.connectors.local import LocalConnector
 
 from pyinfra_sync import archive, quick, report
 from pyinfra_sync import commands as cmd
@@ -126,8 +127,9 @@ def sync_trees(
         yield StringCommand(cmd.mkdir(dest_root))  # the upload needs its directory
     kept = (set(remote_files) - set(plan.deleted)) | set(local)  # every file there after the sync
     cache_name = ls.cache_name(trees, excludes)
-    script = cmd.apply_script(plan, kept, trees, cache_name)
+    script = cmd.apply_script(plan, kept, trees, cache_name, existing=remote_files)
     cache = None if listing is None else ls.render_cache(quick.next_cache(plan, files, local_sha, listing, known))
-    payload = archive.LazyArchive(lambda out: archive.write(out, src_root, plan.to_upload, files, script, cache))
+    compress = getattr(host, "connector_cls", None) is not LocalConnector  # gzip costs time where bytes are free
+    payload = archive.LazyArchive(lambda out: archive.write(out, src_root, plan.to_upload, files, script, cache, compress))
     yield FileUploadCommand(payload, f"{dest_root.rstrip('/')}/{cmd.archive_name(token)}")
     yield StringCommand(cmd.apply(dest_root, token))

@@ -75,7 +75,7 @@ def test_mkdir():
 def test_apply():
     assert cmd.apply(f"/srv/{HOSTILE}", "0123abcd") == (
         "cd '/srv/x; rm -rf /' && { rm -rf .pyinfra-sync-0123abcd && mkdir .pyinfra-sync-0123abcd && "
-        "tar -xzf .pyinfra-sync-0123abcd.tar.gz -C .pyinfra-sync-0123abcd --no-same-owner -p && "
+        "tar -x -i -f .pyinfra-sync-0123abcd.tar.gz -C .pyinfra-sync-0123abcd --no-same-owner -p && "
         "sh .pyinfra-sync-0123abcd/apply.sh .pyinfra-sync-0123abcd; "
         "rc=$?; rm -rf .pyinfra-sync-0123abcd .pyinfra-sync-0123abcd.tar.gz; exit $rc; }"
     )

@@ -25,7 +25,7 @@ DEST = "/srv/app"
 TREES = ("infra", "apps/api")
 EXCLUDES = ("node_modules", ".venv", ".env")
 APPLY = (
-    "cd /srv/app && { rm -rf .pyinfra-sync-TOKEN && mkdir .pyinfra-sync-TOKEN && tar -xzf .pyinfra-sync-TOKEN.tar.gz "
+    "cd /srv/app && { rm -rf .pyinfra-sync-TOKEN && mkdir .pyinfra-sync-TOKEN && tar -x -i -f .pyinfra-sync-TOKEN.tar.gz "
     "-C .pyinfra-sync-TOKEN --no-same-owner -p && sh .pyinfra-sync-TOKEN/apply.sh .pyinfra-sync-TOKEN; "
     "rc=$?; rm -rf .pyinfra-sync-TOKEN .pyinfra-sync-TOKEN.tar.gz; exit $rc; }"
 )
@@ -129,7 +129,7 @@ def fake(monkeypatch, tmp_path):
 
 
 def archive_members(command: FileUploadCommand) -> list[str]:
-    with tarfile.open(fileobj=io.BytesIO(command.src.getvalue()), mode="r:gz") as tar:
+    with tarfile.open(fileobj=io.BytesIO(command.src.getvalue()), mode="r:gz", ignore_zeros=True) as tar:
         return sorted(member.name for member in tar)
 
 
@@ -159,7 +159,7 @@ def test_sync_trees(case, fake, tmp_path):
 
 def apply_script(commands: list) -> str:
     upload = next(c for c in commands if isinstance(c, FileUploadCommand))
-    with tarfile.open(fileobj=io.BytesIO(upload.src.getvalue()), mode="r:gz") as tar:
+    with tarfile.open(fileobj=io.BytesIO(upload.src.getvalue()), mode="r:gz", ignore_zeros=True) as tar:
         return tar.extractfile("apply.sh").read().decode()  # type: ignore[union-attr]
 
 
