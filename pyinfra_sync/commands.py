@@ -14,7 +14,7 @@ from itertools import groupby
 from pyinfra_sync import listing as ls
 from pyinfra_sync import manifest as mf
 from pyinfra_sync.manifest import in_trees
-from pyinfra_sync.plan import SyncPlan, _parents, dirs_to_prune
+from pyinfra_sync.plan import SyncPlan, _parents, all_parents, dirs_to_prune
 
 PREFIX = ".pyinfra-sync-"  # archive and staging dir, directly under the destination root
 PAYLOAD = "f"  # inside the staging dir: the changed files, by their relative path
@@ -125,8 +125,7 @@ def _batches(paths: Sequence[str]) -> list[Sequence[str]]:
 def fresh_dirs(uploads: Sequence[str], existing: Iterable[str], trees: Sequence[str]) -> tuple[str, ...]:
     """The topmost directories (a tree or inside one) that receive uploads and hold no
     file on the target: the trees themselves on a first sync."""
-    occupied = {parent for path in existing for parent in _parents(posixpath.dirname(path))}
-    wanted = {parent for path in uploads for parent in _parents(posixpath.dirname(path))}
+    occupied, wanted = all_parents(existing), all_parents(uploads)
     candidates = {d for d in wanted if d not in occupied and (d in trees or in_trees(d, trees))}
     return tuple(sorted(d for d in candidates if d in trees or posixpath.dirname(d) not in candidates))
 

@@ -62,7 +62,9 @@ def dirs_to_prune(deleted: Iterable[str], kept: Iterable[str], trees: Sequence[s
     deleted files strictly below their tree, minus those that hold a kept file. The
     remote side only `rmdir`s them, so a directory still holding anything (an excluded
     node_modules, say) stays."""
-    keep = {parent for path in kept for parent in _parents(posixpath.dirname(path))}
+    if not deleted:
+        return ()
+    keep = all_parents(kept)
     candidates = {
         parent
         for path in deleted
@@ -70,6 +72,12 @@ def dirs_to_prune(deleted: Iterable[str], kept: Iterable[str], trees: Sequence[s
         if in_trees(parent, trees) and parent not in keep  # strictly below a tree's top
     }
     return tuple(sorted(candidates, key=lambda d: (-d.count("/"), d)))
+
+
+def all_parents(paths: Iterable[str]) -> set[str]:
+    """Every directory holding any of the paths, at any depth (each directory walked once:
+    20,000 files sit in a few hundred directories)."""
+    return {parent for directory in {posixpath.dirname(path) for path in paths} for parent in _parents(directory)}
 
 
 def _parents(directory: str) -> list[str]:
