@@ -103,15 +103,15 @@ def sync_trees(
     files = scan(src_root, trees, excludes)
     hashes = HashCache.load(cache_file(src_root))
     hashed_there: tuple[str, ...] = ()
-    if checksum:
-        remote = host.get_fact(TreeManifest, root=dest_root, trees=trees, excludes=excludes)
-        root_exists, remote_files, listing = remote.root_exists, remote.files, None
+    listing = host.get_fact(TreeListing, root=dest_root, trees=trees, excludes=excludes)
+    if checksum:  # every file hashed there too; the listing still gives the new cache its stamps
+        everything = host.get_fact(TreeManifest, root=dest_root, trees=trees, excludes=excludes).files
+        known = {path: entry.sha256 for path, entry in everything.items()}
     else:
-        listing = host.get_fact(TreeListing, root=dest_root, trees=trees, excludes=excludes)
         known, hashed_there = quick.remote_known(files, listing)
         if hashed_there:
             known = {**known, **_hash_on_target(dest_root, trees, excludes, hashed_there)}
-        root_exists, remote_files = listing.root_exists, quick.remote_manifest(listing, known)
+    root_exists, remote_files = listing.root_exists, quick.remote_manifest(listing, known)
     local_sha = {path: hashes.digest(path, os.path.join(src_root, path), info, fresh=checksum) for path, info in files.items()}
     hashes.forget_except(set(files))
     hashes.save()
@@ -128,7 +128,7 @@ def sync_trees(
     kept = (set(remote_files) - set(plan.deleted)) | set(local)  # every file there after the sync
     cache_name = ls.cache_name(trees, excludes)
     script = cmd.apply_script(plan, kept, trees, cache_name, existing=remote_files)
-    cache = None if listing is None else ls.render_cache(quick.next_cache(plan, files, local_sha, listing, known))
+    cache = ls.render_cache(quick.next_cache(plan, files, local_sha, listing, known))
     compress = getattr(host, "connector_cls", None) is not LocalConnector  # gzip costs time where bytes are free
     payload = archive.LazyArchive(lambda out: archive.write(out, src_root, plan.to_upload, files, script, cache, compress))
     yield FileUploadCommand(payload, f"{dest_root.rstrip('/')}/{cmd.archive_name(token)}")

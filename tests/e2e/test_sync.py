@@ -1,7 +1,8 @@
 """pyinfra_sync.sync_trees for real: `pyinfra @local` between two temp directories.
 
 first sync -> no-op (one remote command) -> one change -> a delete -> excluded paths on
-the target untouched -> exec bit -> awkward names -> `--dry --diff` shows every file once.
+the target untouched -> exec bit -> awkward names -> `--dry --diff` shows every file once
+-> a missing, corrupt or lying manifest cache on the target -> checksum mode.
 """
 
 from __future__ import annotations
@@ -173,3 +174,46 @@ def test_dry_diff_shows_every_file_once_and_changes_nothing(src, tmp_path):
     applied = sync(src, dest, "--diff", stdin="\n")
     assert applied.count("+++ b/infra/docker-compose.yml") == 1 and applied.count("+brand new") == 1
     assert synced(src, dest)
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "lying"])
+def test_a_wrong_or_missing_manifest_cache_on_the_target_falls_back_to_hashing_and_converges(src, tmp_path, damage):
+    dest = tmp_path / "dest"
+    sync(src, dest)
+    cache = dest / ls.cache_name(TREES, EXCLUDES)
+    (dest / "infra/docker-compose.yml").write_text("services:\n  api: []\n")  # changed there, same size
+    os.utime(dest / "infra/docker-compose.yml", ns=(0, (src / "infra/docker-compose.yml").stat().st_mtime_ns + 1))
+    if damage == "missing":
+        cache.unlink()
+    elif damage == "garbage":
+        cache.write_bytes(b"\x00not a cache\n")
+    else:  # every entry vouches for its file's size and mtime there, with a wrong hash
+        lines = cache.read_text().split("\n")
+        cache.write_text("\n".join(["0" * 64 + line[64:] if line[:1] not in ("#", "") else line for line in lines]))
+    before = snapshot(dest)
+
+    out = sync(src, dest)
+    if damage == "lying":  # it cannot be told from a good cache: every file looks changed and is sent again
+        assert "sync: 0 new, 6 changed, 0 deleted (in 3 trees)" in out, out
+    else:  # the same-size files are hashed there; only the one that differs is sent
+        assert "sync: 0 new, 1 changed, 0 deleted (in 3 trees)" in out and "~ infra/docker-compose.yml" in out, out
+        assert "files hashed on the target (its manifest cache was missing or stale)" in out
+        after = snapshot(dest)
+        assert {path for path in before if before[path] != after[path]} == {"infra/docker-compose.yml"}
+    assert synced(src, dest)
+    again = sync(src, dest, "-vv")
+    assert "noop: 6 files in 3 trees up to date" in again and again.count(">>> ") == 1, again
+
+
+def test_checksum_mode_finds_a_rewrite_that_kept_size_and_mtime(src, tmp_path):
+    dest = tmp_path / "dest"
+    sync(src, dest)
+    target = dest / "apps/api/app/main.py"
+    stamp = target.stat().st_mtime_ns
+    target.write_text("print('HELLO')\n")  # same size; mtime put back, as cp -p or tar would
+    os.utime(target, ns=(stamp, stamp))
+    assert "noop:" in sync(src, dest, "-v")  # the trade-off of the quick check, as rsync's
+    out = sync(src, dest, "--data", "sync_checksum=true")
+    assert "sync: 0 new, 1 changed, 0 deleted (in 3 trees)" in out and "~ apps/api/app/main.py" in out, out
+    assert target.read_text() == "print('hello')\n" and synced(src, dest)
+    assert "noop:" in sync(src, dest, "-v") and "noop:" in sync(src, dest, "-v", "--data", "sync_checksum=true")
