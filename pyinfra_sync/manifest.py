@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fnmatch import translate
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from pyinfra_sync.errors import SyncError
 
@@ -30,8 +31,7 @@ END = "#pyinfra-sync:end"
 HEX = frozenset("0123456789abcdef")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # a tuple: 20,000 of them are built per run
     sha256: str
     executable: bool
 

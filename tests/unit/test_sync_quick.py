@@ -205,3 +205,12 @@ def test_absent_root_and_cache_names():
     assert ls.parse_listing([ls.ABSENT]) == RemoteListing(root_exists=False)
     assert ls.cache_name(("a", "b"), ("x",)) != ls.cache_name(("a",), ("b", "x"))
     assert ls.cache_name(("a",), ()).startswith(".pyinfra-sync-manifest-")
+
+
+def test_scan_follows_links_to_files_not_to_directories(tmp_path):
+    (tmp_path / "t" / "d").mkdir(parents=True)
+    (tmp_path / "t" / "d" / "f").write_text("f")
+    (tmp_path / "t" / "link-to-f").symlink_to(tmp_path / "t" / "d" / "f")
+    (tmp_path / "t" / "loop").symlink_to(tmp_path / "t")
+    (tmp_path / "t" / "dangling").symlink_to(tmp_path / "nowhere")
+    assert sorted(scan(tmp_path, ("t",), ())) == ["t/d/f", "t/link-to-f"]
