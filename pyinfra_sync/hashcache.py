@@ -60,30 +60,33 @@ def is_racy(info: LocalFile, read_at_ns: int) -> bool:
 class HashCache:
     """relative path -> (key, sha256), loaded from and saved to one JSON file."""
 
-    def __init__(self, path: Path | None, entries: dict[str, tuple[Key, str]] | None = None):
+    def __init__(self, path: Path | None, entries: dict[str, tuple[Key, str]] | None = None, raw: dict | None = None):
         self.path = path
-        self.entries = entries or {}
+        self.entries = entries or {}  # set or checked in this run
+        self.raw = raw or {}  # as loaded: relative path -> [size, mtime_ns, inode, ctime_ns, sha256]
         self.dirty = False
 
     @classmethod
     def load(cls, path: Path) -> HashCache:
-        """A missing, unreadable or malformed file is an empty cache (everything re-hashed)."""
+        """A missing, unreadable or malformed file is an empty cache (everything re-hashed);
+        a malformed entry is checked when looked up (20,000 entries are loaded per run)."""
         try:
             data = json.loads(path.read_text())
-            if data.get("version") != VERSION:
-                return cls(path)
-            entries = {}
-            for rel, (size, mtime, inode, ctime, digest) in data["files"].items():
-                if not (isinstance(digest, str) and len(digest) == 64 and all(isinstance(n, int) for n in (size, mtime, inode, ctime))):
-                    return cls(path)
-                entries[rel] = ((size, mtime, inode, ctime), digest)
-            return cls(path, entries)
-        except (OSError, ValueError, TypeError, AttributeError, KeyError):
-            return cls(path)
+            files = data["files"] if isinstance(data, dict) and data.get("version") == VERSION else None
+        except (OSError, ValueError, KeyError):
+            files = None
+        return cls(path, raw=files if isinstance(files, dict) else {})
 
     def lookup(self, rel: str, info: LocalFile) -> str | None:
         entry = self.entries.get(rel)
-        return entry[1] if entry is not None and entry[0] == key(info) else None
+        if entry is not None:
+            return entry[1] if entry[0] == key(info) else None
+        raw = self.raw.get(rel)
+        if type(raw) is list and len(raw) == 5 and raw[:4] == list(key(info)):
+            digest = raw[4]
+            if isinstance(digest, str) and len(digest) == 64 and all(type(n) is int for n in raw[:4]):
+                return digest
+        return None
 
     def digest(
         self,
@@ -96,15 +99,18 @@ class HashCache:
         """The file's sha256: cached when its key matches (unless fresh), else read."""
         known = None if fresh else self.lookup(rel, info)
         if known is not None:
+            self.entries.setdefault(rel, (key(info), known))
             return known
         read_at = clock()
         with open(full, "rb") as handle:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
         if is_racy(info, read_at):
             pass  # not stored (an old entry stays: its key no longer matches this file)
-        elif self.entries.get(rel) != (key(info), digest):
+        elif self.lookup(rel, info) != digest:
             self.entries[rel] = (key(info), digest)
             self.dirty = True
+        else:
+            self.entries.setdefault(rel, (key(info), digest))
         return digest
 
     def forget_except(self, paths: set[str]) -> None:
@@ -112,12 +118,15 @@ class HashCache:
         for rel in [rel for rel in self.entries if rel not in paths]:
             del self.entries[rel]
             self.dirty = True
+        if any(rel not in paths for rel in self.raw):
+            self.dirty = True
+        self.raw = {rel: value for rel, value in self.raw.items() if rel in paths} if self.dirty else self.raw
 
     def save(self) -> None:
         """Write atomically when changed; a cache that cannot be written is only slower."""
         if not self.dirty or self.path is None:
             return
-        files = {rel: [*k, digest] for rel, (k, digest) in self.entries.items()}
+        files = {**self.raw, **{rel: [*k, digest] for rel, (k, digest) in self.entries.items()}}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
