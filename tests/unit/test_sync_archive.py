@@ -121,3 +121,25 @@ def test_parse_contents_reads_what_gnu_tar_wrote(tmp_path):
     ).stdout
     lines = base64.encodebytes(out).decode().splitlines()
     assert archive.parse_contents(lines) == {"infra/x; rm -rf ~": b"hostile\n"}
+
+
+def test_lazy_archive_is_built_on_first_read_and_read_in_chunks_as_sftp_does(src):
+    local = local_manifest(src, ("infra",), ())
+    built = []
+
+    def build_into(out):
+        built.append(True)
+        archive.write(out, src, ["infra/a.txt", "infra/run.sh"], local, "s", b"c", True)
+
+    lazy = archive.LazyArchive(build_into)
+    assert built == []  # an operation body also runs at plan time: nothing packed then
+    lazy.seek(0)  # pyinfra's get_file_io, then paramiko's putfo
+    chunks = []
+    while chunk := lazy.read(32768):
+        chunks.append(chunk)
+    assert built == [True] and b"".join(chunks) == lazy.getvalue()
+    lazy.seek(0)  # a retried upload starts over, from the same file
+    assert lazy.read() == b"".join(chunks) and built == [True]
+    assert tarfile.open(fileobj=io.BytesIO(b"".join(chunks)), mode="r:gz", ignore_zeros=True).getnames() == [
+        "apply.sh", "manifest-cache", "f/infra/run.sh", "f/infra/a.txt"
+    ]
