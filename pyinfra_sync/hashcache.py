@@ -84,7 +84,7 @@ class HashCache:
         raw = self.raw.get(rel)
         if type(raw) is list and len(raw) == 5 and raw[:4] == list(key(info)):
             digest = raw[4]
-            if isinstance(digest, str) and len(digest) == 64 and all(type(n) is int for n in raw[:4]):
+            if isinstance(digest, str) and len(digest) == 64:  # the key compared equal to ints
                 return digest
         return None
 
