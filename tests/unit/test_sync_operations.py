@@ -17,7 +17,7 @@ from pyinfra.api import FileUploadCommand, StringCommand
 
 from pyinfra_sync import operations
 from pyinfra_sync.errors import SyncError
-from pyinfra_sync.facts import TreeContents, TreeListing, TreeManifest
+from pyinfra_sync.facts import TreeContents, TreeHashes, TreeListing, TreeManifest
 from pyinfra_sync.listing import CacheEntry, RemoteFile, RemoteListing
 from pyinfra_sync.manifest import Entry, RemoteTrees
 
@@ -79,6 +79,7 @@ class FakeHost:
 
     def __init__(self, remote: dict[str, str] | None, contents: dict[str, bytes] | None = None, diff: bool = False):
         self.remote, self.contents = remote, contents or {}
+        self.no_cache = False
         self.name, self.print_prefix, self.current_op_hash = "box", "[box] ", "op-1"
         self.state = SimpleNamespace(config=SimpleNamespace(DIFF=diff))
         self.noops: list[str] = []
@@ -90,12 +91,14 @@ class FakeHost:
             if self.remote is None:
                 return RemoteTrees(root_exists=False)
             return RemoteTrees(True, {path: entry(content) for path, content in self.remote.items()})
-        if fact is TreeListing:  # the target's manifest cache knows every file
+        if fact is TreeListing:  # the target's manifest cache knows every file, unless told not to
             if self.remote is None:
                 return RemoteListing(root_exists=False)
             files = {p: RemoteFile(len(body(c)), MTIME, entry(c).executable) for p, c in self.remote.items()}
             cache = {p: CacheEntry(len(body(c)), MTIME, entry(c).sha256) for p, c in self.remote.items()}
-            return RemoteListing(True, files, cache)
+            return RemoteListing(True, files, None if self.no_cache else cache)
+        if fact is TreeHashes:
+            return {p: entry(self.remote[p]).sha256 for p in kwargs["paths"] if p in (self.remote or {})}
         assert fact is TreeContents
         return {path: self.contents[path] for path in kwargs["paths"] if path in self.contents}
 
@@ -233,3 +236,35 @@ def test_bad_arguments_fail_before_the_target_is_read(fake, tmp_path, kwargs, me
     with pytest.raises(SyncError, match=message):
         list(operations.sync_trees._inner(**arguments))
     assert host.fact_calls == []
+
+
+def test_without_a_manifest_cache_same_size_files_are_hashed_there_and_the_cache_rewritten(fake, tmp_path):
+    host, printed = fake({"infra/a": "a\n", "infra/b": "b2\n", "infra/c": "c\n"}, {"infra/a": "a\n", "infra/b": "b\n", "infra/c": "x\n"})
+    host.no_cache = True
+    commands = run(sync(tmp_path / "src"))
+    assert [name for name, _ in host.fact_calls] == ["TreeListing", "TreeHashes"]
+    assert host.fact_calls[1][1] == {"root": DEST, "paths": ("infra/a", "infra/c")}  # b differs in size: no hash needed
+    assert commands == [f"{UPLOAD} apply.sh f/infra/b f/infra/c manifest-cache", APPLY]
+    assert "[box] sync: 2 files hashed on the target (its manifest cache was missing or stale)" in printed
+
+
+def test_a_noop_without_a_manifest_cache_only_writes_the_cache(fake, tmp_path):
+    host, printed = fake({"infra/a": "a\n"}, {"infra/a": "a\n"})
+    host.no_cache = True
+    assert run(sync(tmp_path / "src")) == [f"{UPLOAD} apply.sh manifest-cache", APPLY]
+    assert printed[:2] == ["[box] sync: 0 new, 0 changed, 0 deleted (in 2 trees)", "[box] sync: 1 files hashed on the target (its manifest cache was missing or stale)"]
+
+
+def test_many_unknown_files_are_hashed_by_one_full_listing_not_a_giant_command(fake, tmp_path, monkeypatch):
+    monkeypatch.setattr(operations, "HASH_BY_NAME_MAX", 10)
+    host, _ = fake({"infra/a": "a\n", "infra/b": "b\n"}, {"infra/a": "a\n", "infra/b": "b\n"})
+    host.no_cache = True
+    list(sync(tmp_path / "src"))
+    assert [name for name, _ in host.fact_calls] == ["TreeListing", "TreeManifest"]
+
+
+def test_checksum_mode_hashes_everything_there_and_here(fake, tmp_path):
+    host, _ = fake({"infra/a": "a\n"}, {"infra/a": "a\n"})
+    args = {"src_root": str(tmp_path / "src"), "dest_root": DEST, "trees": TREES, "excludes": EXCLUDES, "checksum": True}
+    assert run(operations.sync_trees._inner(**args)) == []
+    assert [name for name, _ in host.fact_calls] == ["TreeListing", "TreeManifest"]
