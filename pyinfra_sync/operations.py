@@ -43,7 +43,8 @@ def _report(plan: SyncPlan, src_root: str, dest_root: str, trees: int, hashed_th
     _reported.add(key)
     lines = [report.headline(plan, trees)]
     if hashed_there:  # the target's manifest cache was missing or stale: it is rewritten
-        lines.append(f"sync: {len(hashed_there)} files hashed on the target (its manifest cache was missing or stale)")
+        count = f"{len(hashed_there)} file{'' if len(hashed_there) == 1 else 's'}"
+        lines.append(f"sync: {count} hashed on the target (its manifest cache was missing or stale)")
     if _diff_enabled():
         local = {path: Path(src_root, path).read_bytes() for path in plan.to_upload}
         wanted = [p for p in plan.changed if p not in plan.mode_only and report.wants_remote_content(p, local[p])]

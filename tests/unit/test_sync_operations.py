@@ -252,7 +252,7 @@ def test_a_noop_without_a_manifest_cache_only_writes_the_cache(fake, tmp_path):
     host, printed = fake({"infra/a": "a\n"}, {"infra/a": "a\n"})
     host.no_cache = True
     assert run(sync(tmp_path / "src")) == [f"{UPLOAD} apply.sh manifest-cache", APPLY]
-    assert printed[:2] == ["[box] sync: 0 new, 0 changed, 0 deleted (in 2 trees)", "[box] sync: 1 files hashed on the target (its manifest cache was missing or stale)"]
+    assert printed[:2] == ["[box] sync: 0 new, 0 changed, 0 deleted (in 2 trees)", "[box] sync: 1 file hashed on the target (its manifest cache was missing or stale)"]
 
 
 def test_many_unknown_files_are_hashed_by_one_full_listing_not_a_giant_command(fake, tmp_path, monkeypatch):
