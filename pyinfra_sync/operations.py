@@ -26,7 +26,7 @@ from pyinfra_sync.plan import SyncPlan, plan_sync
 from pyinfra_sync.scan import scan
 
 DIFF_MAX_FILES = 200  # changed files whose old content one diff fetch asks for
-HASH_BY_NAME_MAX = 64 * 1024  # bytes of names in one hash command (Linux takes 128 KiB per argument)
+HASH_BY_NAME_MAX = 100 * 1024  # bytes of one hash command line (Linux takes 128 KiB per argument: sh -c)
 _reported: set[tuple[str, str]] = set()
 
 
@@ -60,7 +60,7 @@ def _report(plan: SyncPlan, src_root: str, dest_root: str, trees: int, hashed_th
 def _hash_on_target(dest_root: str, trees: Sequence[str], excludes: Sequence[str], paths: Sequence[str]) -> dict[str, str]:
     """The second round trip, only where the quick check cannot decide: hash those files
     there (by name when the names fit one command line, else every file of the trees)."""
-    if sum(len(path) + 4 for path in paths) <= HASH_BY_NAME_MAX:
+    if len(cmd.hashes(dest_root, paths)) <= HASH_BY_NAME_MAX:  # quoted, as it travels
         return host.get_fact(TreeHashes, root=dest_root, paths=tuple(paths))
     everything = host.get_fact(TreeManifest, root=dest_root, trees=trees, excludes=excludes).files
     return {path: everything[path].sha256 for path in paths if path in everything}
