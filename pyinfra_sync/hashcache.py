@@ -25,7 +25,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pyinfra_sync.scan import LocalFile
@@ -112,6 +112,10 @@ class HashCache:
         else:
             self.entries.setdefault(rel, (key(info), digest))
         return digest
+
+    def digest_all(self, root: str, files: Mapping[str, LocalFile], fresh: bool = False) -> dict[str, str]:
+        """digest() of every file. (Reading with threads measured no faster on 2 busy cores.)"""
+        return {rel: self.digest(rel, os.path.join(root, rel), info, fresh) for rel, info in files.items()}
 
     def forget_except(self, paths: set[str]) -> None:
         """Drop entries of files that are gone, so the file does not grow forever."""

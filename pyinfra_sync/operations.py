@@ -113,7 +113,7 @@ def sync_trees(
         if hashed_there:
             known = {**known, **_hash_on_target(dest_root, trees, excludes, hashed_there)}
     root_exists, remote_files = listing.root_exists, quick.remote_manifest(listing, known)
-    local_sha = {path: hashes.digest(path, os.path.join(src_root, path), info, fresh=checksum) for path, info in files.items()}
+    local_sha = hashes.digest_all(src_root, files, fresh=checksum)
     hashes.forget_except(set(files))
     hashes.save()
     local = {path: Entry(local_sha[path], info.executable) for path, info in files.items()}

@@ -214,3 +214,14 @@ def test_scan_follows_links_to_files_not_to_directories(tmp_path):
     (tmp_path / "t" / "loop").symlink_to(tmp_path / "t")
     (tmp_path / "t" / "dangling").symlink_to(tmp_path / "nowhere")
     assert sorted(scan(tmp_path, ("t",), ())) == ["t/d/f", "t/link-to-f"]
+
+
+def test_digest_all_answers_for_every_file(tmp_path):
+    (tmp_path / "t").mkdir()
+    for index in range(300):
+        (tmp_path / "t" / f"f{index}").write_text(f"content {index}")
+    files = scan(tmp_path, ("t",), ())
+    cache = HashCache(tmp_path / "cache.json")
+    digests = cache.digest_all(str(tmp_path), files)
+    assert digests == {rel: sha((tmp_path / rel).read_bytes()) for rel in files}
+    assert cache.digest_all(str(tmp_path), files, fresh=True) == digests
