@@ -150,6 +150,7 @@ def apply_script(
     trees: Sequence[str],
     cache_file: str | None = None,
     existing: Iterable[str] | None = None,
+    append_cache: bool = False,
 ) -> str:
     """The script `apply` runs from the destination root with the staging dir as $1:
     delete what was deleted locally, rmdir the directories that left empty (rmdir never
@@ -185,5 +186,8 @@ def apply_script(
         # No cache in the archive (a checksum sync): drop the old one rather than leave
         # entries that may vouch for content this sync replaced.
         target = shell([cache_file])
-        lines.append(f'if [ -f "$1"/{CACHE} ]; then mv -f -- "$1"/{CACHE} {target}; else rm -f -- {target}; fi')
+        if append_cache:  # a chunk of the uploaded files' entries (listing.parse_cache)
+            lines.append(f'cat -- "$1"/{CACHE} >> {target}')
+        else:
+            lines.append(f'if [ -f "$1"/{CACHE} ]; then mv -f -- "$1"/{CACHE} {target}; else rm -f -- {target}; fi')
     return "\n".join(lines) + "\n"

@@ -49,6 +49,7 @@ class RemoteListing:
     root_exists: bool
     files: dict[str, RemoteFile] = field(default_factory=dict)
     cache: dict[str, CacheEntry] | None = None  # None: missing or unreadable (then hashed there)
+    cache_lines: int = 0  # the cache file's lines, to know when appended chunks want a rewrite
 
 
 def cache_name(trees: Sequence[str], excludes: Iterable[str]) -> str:
@@ -87,23 +88,38 @@ def parse_listing_line(line: str) -> tuple[str, RemoteFile]:
 
 
 def parse_cache(lines: Sequence[str]) -> dict[str, CacheEntry] | None:
-    """The cache file's lines -> entries; anything but a complete, well-formed file is None
-    (the quick check then hashes on the target instead of trusting it)."""
+    """The cache file's lines -> entries; anything but complete, well-formed chunks is None
+    (the quick check then hashes on the target instead of trusting it). A sync that only
+    changes a few files appends a chunk of their entries; a later entry wins."""
     lines = list(lines)
     while lines and lines[-1] == "":
         lines.pop()
-    if len(lines) < 2 or lines[0] != CACHE_HEADER or lines[-1] != f"#end {len(lines) - 2}":
+    if not lines:
         return None
     entries: dict[str, CacheEntry] = {}
-    for line in lines[1:-1]:
+    start = 0
+    while start < len(lines):
+        end = start + 1
+        while end < len(lines) and not lines[end].startswith("#"):
+            end += 1
+        if lines[start] != CACHE_HEADER or end == len(lines) or lines[end] != f"#end {end - start - 1}":
+            return None
+        if not _parse_chunk(lines[start + 1 : end], entries):
+            return None
+        start = end + 1
+    return entries
+
+
+def _parse_chunk(lines: Sequence[str], entries: dict[str, CacheEntry]) -> bool:
+    for line in lines:
         parts = line.split(" ", 3)
         if len(parts) != 4 or len(parts[0]) != 64 or not set(parts[0]) <= HEX or not parts[3]:
-            return None
+            return False
         digest, size, mtime, path = parts
         if not size.isdigit() or not mtime.lstrip("-").isdigit():
-            return None
+            return False
         entries[_decode(path)] = CacheEntry(int(size), int(mtime), digest)
-    return entries
+    return True
 
 
 def render_cache(entries: Mapping[str, CacheEntry]) -> bytes:
@@ -135,4 +151,4 @@ def parse_listing(lines: Sequence[str]) -> RemoteListing:
         else:
             name, there = parse_listing_line(line)
             files[name] = there
-    return RemoteListing(True, files, parse_cache(lines[split + 1 : -1]))
+    return RemoteListing(True, files, parse_cache(lines[split + 1 : -1]), len(lines) - split - 2)

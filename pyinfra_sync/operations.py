@@ -128,8 +128,14 @@ def sync_trees(
         yield StringCommand(cmd.mkdir(dest_root))  # the upload needs its directory
     kept = (set(remote_files) - set(plan.deleted)) | set(local)  # every file there after the sync
     cache_name = ls.cache_name(trees, excludes)
-    script = cmd.apply_script(plan, kept, trees, cache_name, existing=remote_files)
-    cache = ls.render_cache(quick.next_cache(plan, files, local_sha, listing, known))
+    entries = quick.next_cache(plan, files, local_sha, listing, known)
+    # A good cache gets a chunk of the uploaded files' entries appended (a one-file change
+    # does not rewrite 20,000 entries); a missing, stale or grown one is rewritten whole.
+    append = not (checksum or hashed_there) and listing.cache is not None and listing.cache_lines <= 2 * len(entries) + 1000
+    if append:
+        entries = {path: entries[path] for path in plan.to_upload}
+    script = cmd.apply_script(plan, kept, trees, cache_name, existing=remote_files, append_cache=append)
+    cache = ls.render_cache(entries)
     compress = getattr(host, "connector_cls", None) is not LocalConnector  # gzip costs time where bytes are free
     payload = archive.LazyArchive(lambda out: archive.write(out, src_root, plan.to_upload, files, script, cache, compress))
     yield FileUploadCommand(payload, f"{dest_root.rstrip('/')}/{cmd.archive_name(token)}")

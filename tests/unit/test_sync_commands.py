@@ -181,3 +181,13 @@ def test_hashes():
     assert cmd.hashes(f"/srv/{HOSTILE}", ["a b", HOSTILE]) == (
         "cd '/srv/x; rm -rf /' && { sha256sum -- './a b' './x; rm -rf /' 2>/dev/null; true; }"
     )
+
+
+def test_apply_script_appends_or_replaces_the_manifest_cache():
+    plan = SyncPlan(new=("t/a",), changed=(), mode_only=(), deleted=())
+    replace = cmd.apply_script(plan, ["t/a"], ("t",), ".cache x")
+    append = cmd.apply_script(plan, ["t/a"], ("t",), ".cache x", append_cache=True)
+    assert replace.endswith(
+        """if [ -f "$1"/manifest-cache ]; then mv -f -- "$1"/manifest-cache '.cache x'; else rm -f -- '.cache x'; fi\n"""
+    )
+    assert append.endswith("""cat -- "$1"/manifest-cache >> '.cache x'\n""")

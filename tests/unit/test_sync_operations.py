@@ -268,3 +268,9 @@ def test_checksum_mode_hashes_everything_there_and_here(fake, tmp_path):
     args = {"src_root": str(tmp_path / "src"), "dest_root": DEST, "trees": TREES, "excludes": EXCLUDES, "checksum": True}
     assert run(operations.sync_trees._inner(**args)) == []
     assert [name for name, _ in host.fact_calls] == ["TreeListing", "TreeManifest"]
+
+
+def test_a_good_manifest_cache_gets_a_chunk_of_the_uploaded_entries_appended(fake, tmp_path):
+    fake({"infra/a": "a2\n", "infra/b": "b\n"}, {"infra/a": "a\n", "infra/b": "b\n"})
+    script = apply_script(list(sync(tmp_path / "src")))
+    assert script.splitlines()[-1].startswith('cat -- "$1"/manifest-cache >> .pyinfra-sync-manifest-')

@@ -225,3 +225,12 @@ def test_digest_all_answers_for_every_file(tmp_path):
     digests = cache.digest_all(str(tmp_path), files)
     assert digests == {rel: sha((tmp_path / rel).read_bytes()) for rel in files}
     assert cache.digest_all(str(tmp_path), files, fresh=True) == digests
+
+
+def test_appended_chunks_override_earlier_entries_and_a_torn_chunk_voids_the_cache():
+    first = ls.render_cache({"t/a": CacheEntry(4, T, SHA_A), "t/b": CacheEntry(4, T, SHA_A)}).decode().split("\n")
+    chunk = ls.render_cache({"t/a": CacheEntry(4, T + 1, SHA_B)}).decode().split("\n")
+    both = first[:-1] + chunk
+    assert ls.parse_cache(both) == {"t/a": CacheEntry(4, T + 1, SHA_B), "t/b": CacheEntry(4, T, SHA_A)}
+    assert ls.parse_cache(first[:-1] + chunk[:2]) is None  # a sync killed while appending
+    assert ls.parse_cache(first[:-1] + ["garbage"] + chunk) is None
