@@ -22,7 +22,10 @@ dryrun.install(drift_exit_code=settings.drift_exit_code)  # --dry: drift verdict
 devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker)
 
 # 3. Compose file, Dockerfiles, app sources, image recipes and files/ onto the target.
-sync_trees(name="Upload the stack's files", src_root=str(REPO), dest_root=stack.root, trees=TREES, excludes=EXCLUDES)
+sync_trees(
+    name="Upload the stack's files", src_root=str(REPO), dest_root=stack.root, trees=TREES, excludes=EXCLUDES,
+    checksum=settings.sync_checksum,
+)
 
 # 4. The .env (secrets: mode 0600, never printed).
 devstack.secret_file(name="Render .env", dest=f"{stack.root}/.env", content=stack.env_text)
