@@ -25,7 +25,10 @@ seen = read_facts(host, deploy_reads(stack))  # what the target is now, every re
 devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker, readings=seen)
 
 # 3. Compose file, Dockerfiles, app sources, image recipes and files/ onto the target.
-sync_trees(name="Upload the stack's files", src_root=str(REPO), dest_root=stack.root, trees=TREES, excludes=EXCLUDES, readings=seen)
+sync_trees(
+    name="Upload the stack's files", src_root=str(REPO), dest_root=stack.root, trees=TREES, excludes=EXCLUDES,
+    checksum=settings.sync_checksum, readings=seen,
+)
 
 # 4. The .env (secrets: mode 0600, never printed).
 devstack.secret_file(name="Render .env", dest=f"{stack.root}/.env", content=stack.env_text, readings=seen)

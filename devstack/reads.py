@@ -18,7 +18,7 @@ from pyinfra_compose.facts import (
     DockerPresence,
     EnvFileDigests,
 )
-from pyinfra_sync.facts import TreeManifest
+from pyinfra_sync.facts import TreeListing
 from pyinfra_sync.manifest import check_trees
 
 from devstack import facts
@@ -30,7 +30,7 @@ def deploy_reads(stack: Stack) -> list[Query]:
     env = f"{stack.root}/.env"
     queries = [
         Query(DockerPresence),
-        Query(TreeManifest, {"root": stack.root, "trees": check_trees(tuple(TREES)), "excludes": tuple(EXCLUDES)}),
+        Query(TreeListing, {"root": stack.root, "trees": check_trees(tuple(TREES)), "excludes": tuple(EXCLUDES)}),
         Query(facts.FileStates, {"path": env}),
         Query(EnvFileDigests, {"path": env, "salt": SALT}),
         Query(ComposeInputs, {

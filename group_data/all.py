@@ -57,3 +57,8 @@ purge = False
 # would change), 0 when nothing would; 1 stays pyinfra's failure, 2 invalid settings.
 # Like `terraform plan -detailed-exitcode`, e.g. `--dry --data drift_exit_code=true` in CI.
 drift_exit_code = False
+
+# The file sync decides what to read by a quick check of sizes and mtimes on both sides
+# (like rsync). True: hash every file on both sides on every run, trusting no cache (like
+# rsync -c; slower, for when something rewrites files keeping their size and mtime).
+sync_checksum = False

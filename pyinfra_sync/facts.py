@@ -8,7 +8,8 @@ from pyinfra.api import FactBase
 
 from pyinfra_sync import commands as cmd
 from pyinfra_sync.archive import parse_contents
-from pyinfra_sync.manifest import RemoteTrees, parse_remote_manifest
+from pyinfra_sync.listing import RemoteListing, parse_listing
+from pyinfra_sync.manifest import RemoteTrees, parse_remote_manifest, parse_sha256sum_line
 
 
 class TreeManifest(FactBase[RemoteTrees]):
@@ -43,3 +44,38 @@ class TreeContents(FactBase[dict[str, bytes]]):
 
     def process(self, output: list[str]) -> dict[str, bytes]:
         return parse_contents(output)
+
+
+class TreeListing(FactBase[RemoteListing]):
+    """The quick check's view of some trees on the target: per file its size, mtime and
+    executable bit (nothing read), plus the manifest cache the last sync left there. One
+    command; a missing root is an empty answer. Needs sh, GNU find and tr.
+
+    + root: absolute directory on the target
+    + trees: directories relative to root
+    + excludes: names (fnmatch patterns) never listed nor descended into
+    """
+
+    def command(self, root: str, trees: Sequence[str], excludes: Iterable[str] = ()) -> str:
+        return cmd.listing(root, trees, excludes)
+
+    def default(self) -> RemoteListing:
+        return RemoteListing(root_exists=False)
+
+    def process(self, output: list[str]) -> RemoteListing:
+        return parse_listing(output)
+
+
+class TreeHashes(FactBase[dict[str, str]]):
+    """sha256 of some files under root (relative path -> hex), where the quick check
+    cannot decide; a file that vanished is simply absent from the answer."""
+
+    def command(self, root: str, paths: Sequence[str]) -> str:
+        return cmd.hashes(root, paths)
+
+    def default(self) -> dict[str, str]:
+        return {}
+
+    def process(self, output: list[str]) -> dict[str, str]:
+        found = dict(parse_sha256sum_line(line) for line in output if line)
+        return {path.removeprefix("./"): digest for path, digest in found.items()}

@@ -1,7 +1,8 @@
 """pyinfra_sync.sync_trees for real: `pyinfra @local` between two temp directories.
 
 first sync -> no-op (one remote command) -> one change -> a delete -> excluded paths on
-the target untouched -> exec bit -> awkward names -> `--dry --diff` shows every file once.
+the target untouched -> exec bit -> awkward names -> `--dry --diff` shows every file once
+-> a missing, corrupt or lying manifest cache on the target -> checksum mode.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from pyinfra_sync import listing as ls
 from pyinfra_sync.manifest import local_manifest
 from tests.e2e.helpers import PYINFRA, REPO, run
 
@@ -31,10 +33,10 @@ def sync(src: Path, dest: Path, *flags: str, stdin: str | None = None) -> str:
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int, bytes]]:
-    """Every file under root (excluded ones too): inode, mode and content."""
+    """Every file under root (excluded ones too), but the manifest cache: inode, mode and content."""
     out = {}
     for path in sorted(root.rglob("*")):
-        if path.is_file():
+        if path.is_file() and not path.name.startswith(".pyinfra-sync-manifest-"):
             info = path.stat()
             out[str(path.relative_to(root))] = (info.st_ino, info.st_mode & 0o777, path.read_bytes())
     return out
@@ -69,12 +71,15 @@ def test_first_sync_creates_everything_then_a_rerun_is_one_command(src, tmp_path
     first = sync(src, dest)
     assert synced(src, dest), first
     assert not (dest / "files" / ".env").exists() and not (dest / "apps/api/node_modules").exists()
-    assert [p.name for p in dest.iterdir() if p.name.startswith(".pyinfra-sync")] == []  # archive, staging gone
+    leftovers = [p.name for p in dest.iterdir() if p.name.startswith(".pyinfra-sync")]
+    assert leftovers == [ls.cache_name(TREES, EXCLUDES)]  # archive, staging gone; the manifest cache stays
+    for path in local_manifest(src, TREES, EXCLUDES):  # the mtime as uploaded, to the nanosecond
+        assert (dest / path).stat().st_mtime_ns == (src / path).stat().st_mtime_ns, path
     before = snapshot(dest)
 
     again = sync(src, dest, "-vv")
     assert "noop: 6 files in 3 trees up to date" in again
-    assert again.count("Loaded fact") == 1 and "Loaded fact pyinfra_sync.facts.TreeManifest" in again
+    assert again.count("Loaded fact") == 1 and "Loaded fact pyinfra_sync.facts.TreeListing" in again
     assert again.count(">>> ") == 1, again  # -vv echoes every remote command: only the fact's
     assert re.search(r"Sync trees\s+1\s+-\s+-\s+1", again), again  # the results table: no change
     assert snapshot(dest) == before
@@ -169,3 +174,46 @@ def test_dry_diff_shows_every_file_once_and_changes_nothing(src, tmp_path):
     applied = sync(src, dest, "--diff", stdin="\n")
     assert applied.count("+++ b/infra/docker-compose.yml") == 1 and applied.count("+brand new") == 1
     assert synced(src, dest)
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "lying"])
+def test_a_wrong_or_missing_manifest_cache_on_the_target_falls_back_to_hashing_and_converges(src, tmp_path, damage):
+    dest = tmp_path / "dest"
+    sync(src, dest)
+    cache = dest / ls.cache_name(TREES, EXCLUDES)
+    (dest / "infra/docker-compose.yml").write_text("services:\n  api: []\n")  # changed there, same size
+    os.utime(dest / "infra/docker-compose.yml", ns=(0, (src / "infra/docker-compose.yml").stat().st_mtime_ns + 1))
+    if damage == "missing":
+        cache.unlink()
+    elif damage == "garbage":
+        cache.write_bytes(b"\x00not a cache\n")
+    else:  # every entry vouches for its file's size and mtime there, with a wrong hash
+        lines = cache.read_text().split("\n")
+        cache.write_text("\n".join(["0" * 64 + line[64:] if line[:1] not in ("#", "") else line for line in lines]))
+    before = snapshot(dest)
+
+    out = sync(src, dest)
+    if damage == "lying":  # it cannot be told from a good cache: every file looks changed and is sent again
+        assert "sync: 0 new, 6 changed, 0 deleted (in 3 trees)" in out, out
+    else:  # the same-size files are hashed there; only the one that differs is sent
+        assert "sync: 0 new, 1 changed, 0 deleted (in 3 trees)" in out and "~ infra/docker-compose.yml" in out, out
+        assert "files hashed on the target (its manifest cache was missing or stale)" in out
+        after = snapshot(dest)
+        assert {path for path in before if before[path] != after[path]} == {"infra/docker-compose.yml"}
+    assert synced(src, dest)
+    again = sync(src, dest, "-vv")
+    assert "noop: 6 files in 3 trees up to date" in again and again.count(">>> ") == 1, again
+
+
+def test_checksum_mode_finds_a_rewrite_that_kept_size_and_mtime(src, tmp_path):
+    dest = tmp_path / "dest"
+    sync(src, dest)
+    target = dest / "apps/api/app/main.py"
+    stamp = target.stat().st_mtime_ns
+    target.write_text("print('HELLO')\n")  # same size; mtime put back, as cp -p or tar would
+    os.utime(target, ns=(stamp, stamp))
+    assert "noop:" in sync(src, dest, "-v")  # the trade-off of the quick check, as rsync's
+    out = sync(src, dest, "--data", "sync_checksum=true")
+    assert "sync: 0 new, 1 changed, 0 deleted (in 3 trees)" in out and "~ apps/api/app/main.py" in out, out
+    assert target.read_text() == "print('hello')\n" and synced(src, dest)
+    assert "noop:" in sync(src, dest, "-v") and "noop:" in sync(src, dest, "-v", "--data", "sync_checksum=true")

@@ -50,6 +50,7 @@ def test_group_data_defaults_are_valid():
         ({"health_timeout": "soon"}, "health_timeout = 'soon'"),
         ({"health_timeout": 5}, "from 10 to 7200"),
         ({"install_docker": "maybe"}, "install_docker = 'maybe' (from --data): must be true or false"),
+        ({"sync_checksum": "maybe"}, "sync_checksum = 'maybe' (from --data): must be true or false"),
         ({"postgres_user": "x; rm -rf /"}, "postgres_user"),
     ],
 )
@@ -69,6 +70,7 @@ def test_remote_targets_publish_on_loopback_only():
 def test_string_values_from_data_are_parsed():
     settings = check({"purge": "true", "health_timeout": "120", "profiles": "pgadmin"})
     assert settings.purge is True and settings.health_timeout == 120 and settings.profiles == ("pgadmin",)
+    assert settings.sync_checksum is False and check({"sync_checksum": "true"}).sync_checksum is True
 
 
 @pytest.mark.parametrize(

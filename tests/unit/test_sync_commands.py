@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from pyinfra_sync import commands as cmd
+from pyinfra_sync import listing as ls
 from pyinfra_sync.plan import SyncPlan
 
 HOSTILE = "x; rm -rf /"
@@ -75,7 +76,7 @@ def test_mkdir():
 def test_apply():
     assert cmd.apply(f"/srv/{HOSTILE}", "0123abcd") == (
         "cd '/srv/x; rm -rf /' && { rm -rf .pyinfra-sync-0123abcd && mkdir .pyinfra-sync-0123abcd && "
-        "tar -xzf .pyinfra-sync-0123abcd.tar.gz -C .pyinfra-sync-0123abcd --no-same-owner -p -m && "
+        "tar -x -i -f .pyinfra-sync-0123abcd.tar.gz -C .pyinfra-sync-0123abcd --no-same-owner -p && "
         "sh .pyinfra-sync-0123abcd/apply.sh .pyinfra-sync-0123abcd; "
         "rc=$?; rm -rf .pyinfra-sync-0123abcd .pyinfra-sync-0123abcd.tar.gz; exit $rc; }"
     )
@@ -147,3 +148,46 @@ def test_every_builder_keeps_a_hostile_value_one_word():
     """shlex splits each builder's text back into the hostile value, whole."""
     for line in (cmd.mkdir(HOSTILE), cmd.contents(HOSTILE, [HOSTILE])):
         assert HOSTILE in shlex.split(line) or f"./{HOSTILE}" in shlex.split(line)
+
+
+def test_listing_is_one_command_reading_no_content():
+    assert cmd.listing(f"/srv/{HOSTILE}", ("infra", "apps/api"), ("node_modules", "*.pyc")) == (
+        "find . -maxdepth 0 -printf '' 2>/dev/null || { echo '#pyinfra-sync:no-gnu-find'; exit 0; }; "
+        "cd '/srv/x; rm -rf /' 2>/dev/null || { echo '#pyinfra-sync:absent'; exit 0; }; "
+        'set --; for tree in infra apps/api; do if [ -d "$tree" ]; then set -- "$@" "$tree"; fi; done; '
+        "echo '#pyinfra-sync:listing'; "
+        "[ \"$#\" -eq 0 ] || find -H \"$@\" '(' -name node_modules -o -name '*.pyc' ')' -prune -o -type f "
+        "-printf '%m %s %T@ %p\\0' | tr '\\n\\000' '\\000\\n'; "
+        f"echo '#pyinfra-sync:cache'; cat {ls.cache_name(('infra', 'apps/api'), ('node_modules', '*.pyc'))} 2>/dev/null; "
+        "echo; echo '#pyinfra-sync:end'"
+    )
+
+
+def test_listing_runs_under_sh_and_keeps_awkward_names_one_record(tmp_path):
+    (tmp_path / "t" / "node_modules").mkdir(parents=True)
+    for name in ("new\nline", "x; rm -rf ~", "two  spaces ", "-rf"):
+        (tmp_path / "t" / name).write_text("12345")
+    (tmp_path / "t" / "node_modules" / "dep").write_text("x")
+    (tmp_path / "t" / "run").write_text("#!/bin/sh\n")
+    (tmp_path / "t" / "run").chmod(0o755)
+    out = subprocess.run(["sh", "-c", cmd.listing(str(tmp_path), ("t", "missing"), ("node_modules",))], capture_output=True, text=True, check=True)
+    parsed = ls.parse_listing(out.stdout.split("\n")[:-1])
+    assert sorted(parsed.files) == ["t/-rf", "t/new\nline", "t/run", "t/two  spaces ", "t/x; rm -rf ~"]
+    assert parsed.files["t/new\nline"] == ls.RemoteFile(5, (tmp_path / "t" / "new\nline").stat().st_mtime_ns, False)
+    assert parsed.files["t/run"].executable and parsed.cache is None
+
+
+def test_hashes():
+    assert cmd.hashes(f"/srv/{HOSTILE}", ["a b", HOSTILE]) == (
+        "cd '/srv/x; rm -rf /' && { sha256sum -- './a b' './x; rm -rf /' 2>/dev/null; true; }"
+    )
+
+
+def test_apply_script_appends_or_replaces_the_manifest_cache():
+    plan = SyncPlan(new=("t/a",), changed=(), mode_only=(), deleted=())
+    replace = cmd.apply_script(plan, ["t/a"], ("t",), ".cache x")
+    append = cmd.apply_script(plan, ["t/a"], ("t",), ".cache x", append_cache=True)
+    assert replace.endswith(
+        """if [ -f "$1"/manifest-cache ]; then mv -f -- "$1"/manifest-cache '.cache x'; else rm -f -- '.cache x'; fi\n"""
+    )
+    assert append.endswith("""cat -- "$1"/manifest-cache >> '.cache x'\n""")
