@@ -97,21 +97,8 @@ class TreeWatcher:
 @contextlib.contextmanager
 def on_interrupt(callback: Callable[[], None]) -> Iterator[None]:
     """Call `callback` on Ctrl-C (SIGINT) instead of raising KeyboardInterrupt, so a loop
-    can finish its push and clean up; the previous handler is back afterwards."""
-    try:
-        import gevent
-        from gevent import monkey
-
-        patched = monkey.is_module_patched("signal") or monkey.is_module_patched("threading")
-    except ImportError:  # pragma: no cover
-        patched = False
-    if patched:
-        handle = gevent.signal_handler(signal.SIGINT, callback)
-        try:
-            yield
-        finally:
-            handle.cancel()
-        return
+    can finish its push and clean up; the previous handler is back afterwards. (A Python
+    handler runs in the main thread, where gevent's hub runs: it only sets a flag.)"""
     previous = signal.signal(signal.SIGINT, lambda *_: callback())
     try:
         yield
