@@ -5,7 +5,10 @@ Three layers, as in pyinfra_compose:
   manifest, the remote manifest's parser, what to upload and delete, the tar.gz of
   changed files, the lines a user sees);
 - ``commands``: pure builders of every remote command, quoting in one place;
-- ``facts`` / ``operations``: thin pyinfra glue (one fact command for a no-op sync).
+- ``facts`` / ``operations``: thin pyinfra glue (one fact command for a no-op sync);
+- ``push`` (pure: a watch's change set, its stdin payload and command), ``watch``
+  (watchfiles in an OS thread, debounced) and ``live`` (pushing over a held connection,
+  reconnecting): the pieces of a watch loop.
 """
 
 from pyinfra_sync.errors import SyncError

@@ -58,3 +58,12 @@ def test_a_file_both_built_from_and_mounted_rebuilds_only():
 def test_a_context_without_dockerignore_builds_from_everything():
     service = ServiceFiles("w", (), "ctx", "ctx/Dockerfile")
     assert service.builds_from("ctx/deep/file") and not service.builds_from("ctxother/file")
+
+
+def test_sync_line_counts():
+    from devstack.watching import _counted
+
+    assert _counted(1, 0) == "1 file synced"
+    assert _counted(2, 0) == "2 files synced"
+    assert _counted(0, 3) == "3 deleted"
+    assert _counted(2, 1) == "2 files synced, 1 deleted"
