@@ -116,7 +116,7 @@ class StackWatch:
             say(f"{what}, synced in {time.monotonic() - started:.2f} s; compose plan: nothing to build or recreate")
             return
         rebuilt = sorted(plan.builds)
-        say(f"{what}, " + (f"rebuilding {', '.join(rebuilt)}..." if rebuilt else "running the compose plan...") )
+        say(f"{what}, " + (f"rebuilding {', '.join(rebuilt)}..." if rebuilt else "running the compose plan..."))
         for line in plan.lines():
             say(f"  {line}")
         if rebuilt:
