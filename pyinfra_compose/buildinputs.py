@@ -65,8 +65,8 @@ def tree_digest(root: Path, ignore_file: Path | None = None) -> str:
     return digest.hexdigest()
 
 
-def service_build_digest(compose_dir: Path, build: str | dict) -> str:
-    """Digest of one service's build: context (filtered), Dockerfile, args, extra contexts."""
+def build_files(compose_dir: Path, build: str | dict) -> tuple[Path, Path, Path]:
+    """(context, Dockerfile, the .dockerignore that applies) of one service's build section."""
     spec = {"context": build} if isinstance(build, str) else dict(build)
     context = (compose_dir / spec.get("context", ".")).resolve()
     if not context.is_dir():
@@ -78,6 +78,13 @@ def service_build_digest(compose_dir: Path, build: str | dict) -> str:
     ignore_file = dockerfile.with_name(dockerfile.name + ".dockerignore")
     if not ignore_file.is_file():
         ignore_file = context / ".dockerignore"
+    return context, dockerfile, ignore_file
+
+
+def service_build_digest(compose_dir: Path, build: str | dict) -> str:
+    """Digest of one service's build: context (filtered), Dockerfile, args, extra contexts."""
+    spec = {"context": build} if isinstance(build, str) else dict(build)
+    context, dockerfile, ignore_file = build_files(compose_dir, build)
     parts = {
         "context": tree_digest(context, ignore_file),
         "dockerfile": hashlib.sha256(dockerfile.read_bytes()).hexdigest(),
