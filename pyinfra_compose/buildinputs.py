@@ -45,7 +45,10 @@ def load_compose_file(path: Path, env: Mapping[str, str]) -> dict:
         raise SettingsError(f"{path}: cannot read compose file: {error.strerror}") from None
     if not isinstance(document, dict) or not isinstance(document.get("services"), dict):
         raise SettingsError(f"{path}: a compose file needs a top-level 'services' mapping")
-    return interpolate_tree(document, env)  # type: ignore[return-value]
+    try:
+        return interpolate_tree(document, env)  # type: ignore[return-value]
+    except SettingsError as error:
+        raise SettingsError(f"{path}: {error}") from None
 
 
 def tree_digest(root: Path, ignore_file: Path | None = None) -> str:

@@ -201,7 +201,17 @@ def test_unreadable_compose_file(tmp_path):
 
 def test_required_variable_missing(project):
     change(project, "docker-compose.yml", "services:\n  api:\n    build: ${CTX:?set CTX}\n")
-    with pytest.raises(SettingsError, match="CTX: set CTX"):
+    with pytest.raises(SettingsError) as error:
+        local_builds(project / "docker-compose.yml", {}, "app")
+    assert str(error.value) == (
+        f"{project / 'docker-compose.yml'}: error while interpolating services.api.build: "
+        "required variable CTX is missing a value: set CTX"
+    )
+
+
+def test_invalid_template_names_file_and_path(project):
+    change(project, "docker-compose.yml", "services:\n  api:\n    image: a${\n    build: .\n")
+    with pytest.raises(SettingsError, match=r"docker-compose.yml: invalid interpolation format for services.api.image"):
         local_builds(project / "docker-compose.yml", {}, "app")
 
 
