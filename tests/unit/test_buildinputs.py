@@ -140,6 +140,8 @@ def test_files_outside_every_context_do_not_count(project):
 
 
 def test_dockerfile_specific_ignore_file_wins(project):
+    """moby/buildkit dockerfile_dockerignore_test.go testDockerignoreOverride: <Dockerfile>.dockerignore
+    replaces the context's .dockerignore (not added to it)."""
     change(project, "api/Dockerfile.dockerignore", "*.py\n**/*.py\n")
     before = digests(project)["api"]
     change(project, "api/main.py", "print('ignored now')\n")
