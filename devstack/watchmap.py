@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyinfra_compose.buildinputs import build_files, load_compose_file
-from pyinfra_compose.dockerignore import Pattern, is_ignored, parse_dockerignore
+from pyinfra_compose.dockerignore import is_sent, load_matcher
+from pyinfra_compose.patternmatcher import PatternMatcher
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,14 @@ class ServiceFiles:
     context: str | None = None
     dockerfile: str | None = None
     ignore_file: str | None = None
-    ignore: tuple[Pattern, ...] = ()
+    ignore: PatternMatcher | None = None  # its .dockerignore, as BuildKit reads it
 
     def builds_from(self, path: str) -> bool:
         if path in (self.dockerfile, self.ignore_file):
             return True
         if self.context is None or not path.startswith(self.context + "/"):
             return False
-        return not is_ignored(path[len(self.context) + 1 :], list(self.ignore))
+        return is_sent(self.ignore, path[len(self.context) + 1 :])
 
     def mounts_path(self, path: str) -> bool:
         return any(path == mount or path.startswith(mount + "/") for mount in self.mounts)
@@ -74,10 +75,10 @@ def service_files(compose_file: Path, env: Mapping[str, str], repo: Path) -> tup
             found.append(ServiceFiles(name, mounts))
             continue
         context, dockerfile, ignore_file = build_files(compose_file.parent, build)
-        patterns = parse_dockerignore(ignore_file.read_text()) if ignore_file.is_file() else []
+        matcher = load_matcher(ignore_file.read_text(), str(ignore_file)) if ignore_file.is_file() else None
         found.append(
             ServiceFiles(
-                name, mounts, _inside(repo, context), _inside(repo, dockerfile), _inside(repo, ignore_file), tuple(patterns)
+                name, mounts, _inside(repo, context), dockerfile and _inside(repo, dockerfile), _inside(repo, ignore_file), matcher
             )
         )
     return tuple(found)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from devstack import stack
 from devstack.watchmap import ServiceFiles, decide, service_files
-from pyinfra_compose.dockerignore import parse_dockerignore
+from pyinfra_compose.dockerignore import load_matcher
 
 ENV = {"POSTGRES_PASSWORD": "x", "PGADMIN_DEFAULT_PASSWORD": "y"}
 COMPOSE = ("infra/docker-compose.yml",)
@@ -50,7 +50,7 @@ def test_compose_file_runs_the_plan():
 
 
 def test_a_file_both_built_from_and_mounted_rebuilds_only():
-    service = ServiceFiles("api", ("apps/api",), "apps/api", "infra/api.Dockerfile", None, tuple(parse_dockerignore("*\n!req.txt")))
+    service = ServiceFiles("api", ("apps/api",), "apps/api", "infra/api.Dockerfile", None, load_matcher("*\n!req.txt", ".dockerignore"))
     decision = decide(["apps/api/req.txt", "apps/api/x.py"], (service,), ())
     assert decision.rebuild == {"api": ("apps/api/req.txt",)} and decision.reload == {"api": ("apps/api/x.py",)}
 
