@@ -150,3 +150,13 @@ def test_package_json_scripts_deploy_stop_and_purge(checkout):
     npm_run(checkout, "dev:clean")
     assert container_ids(PROJECT) == {}
     assert not volume_exists(f"{PROJECT}_postgres_data"), "dev:clean removes the data"
+
+
+@pytest.mark.parametrize("script", ["dev", "dev:down", "dev:clean"])
+def test_package_json_scripts_without_a_venv_say_how_to_make_one(tmp_path, script):
+    shutil.copy(REPO / "package.json", tmp_path)  # a checkout whose .venv was never created
+    env = dict(os.environ, npm_config_update_notifier="false", npm_config_fund="false")
+    result = run(["npm", "run", "--silent", script], cwd=tmp_path, env=env, check=False, timeout=120)
+    assert result.returncode != 0
+    assert "devstack: .venv/bin/pyinfra is missing" in result.stderr, result.stderr
+    assert "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt" in result.stderr
