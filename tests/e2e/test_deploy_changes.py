@@ -81,6 +81,9 @@ def test_api_dockerfile_edit_rebuilds_and_recreates_only_api(checkout):
     assert image_id("infra-api:latest") != images["api"], "api was not rebuilt"
     assert image_id("infra-web:latest") == images["web"], "web was rebuilt"
     assert moved(before, container_ids(PROJECT)) == {"api"}, result.stdout[-3000:]
+    # the build says when it starts and ends, with its time (pyinfra_compose.progress)
+    assert "[@local] build infra-api: started" in result.stdout, result.stdout[-3000:]
+    assert re.search(r"\[@local\] build infra-api: done in \d+s", result.stdout), result.stdout[-3000:]
 
 
 def test_api_source_edit_recreates_nothing_and_the_api_reloads_it(checkout):
