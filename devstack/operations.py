@@ -14,7 +14,7 @@ from pyinfra.api import FileUploadCommand, FunctionCommand, OperationError, Stri
 from pyinfra.facts.server import Arch, LinuxDistribution, Which
 
 from pyinfra_compose import commands as cmd
-from pyinfra_compose import report
+from pyinfra_compose import progress, report
 from pyinfra_compose.envdiff import SALT, EnvDiff, diff_env, env_digests
 from pyinfra_compose.facts import DockerPresence, EnvFileDigests
 from pyinfra_compose.operations import reported
@@ -177,16 +177,21 @@ def offline_images(images_dir: str, wanted: Mapping[str, str], extra_ca_pem: str
     if not host.get_fact(Which, command="debootstrap") and _debian_like():
         apt = "export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && apt-get install -y -qq debootstrap"
         yield StringCommand(as_root(apt, user, why))
-    build = cmd.shell(["bash", f"{images_dir}/build.sh", *sorted(wanted[image] for image in missing)])
-    if not extra_ca_pem:
-        yield StringCommand(as_root(build, user, why))
-        return
-    # build.sh reads the CAs from a directory of *.crt on the target: a temporary one.
-    ca_dir = host.get_temp_filename("devstack-extra-ca")
-    yield StringCommand(cmd.shell(["mkdir", "-p", ca_dir]))
-    yield FileUploadCommand(BytesIO(extra_ca_pem.encode()), f"{ca_dir}/extra-ca.crt")
-    yield StringCommand(as_root(f"EXTRA_CA_CERTS_DIR={cmd.shell([ca_dir])} {build}", user, why))
-    yield StringCommand(cmd.shell(["rm", "-rf", ca_dir]))
+    # One image per build.sh run (the base first: the others derive from it), so each has its
+    # start and end line with its time, and a heartbeat on a terminal (pyinfra_compose.progress).
+    names = sorted((wanted[image] for image in missing), key=lambda name: (name != "debian", name))
+    image_of = {name: image for image, name in wanted.items()}
+    ca_dir = host.get_temp_filename("devstack-extra-ca") if extra_ca_pem else ""
+    if ca_dir:  # build.sh reads the CAs from a directory of *.crt on the target: a temporary one.
+        yield StringCommand(cmd.shell(["mkdir", "-p", ca_dir]))
+        yield FileUploadCommand(BytesIO(extra_ca_pem.encode()), f"{ca_dir}/extra-ca.crt")
+    for name in names:
+        build = cmd.shell(["bash", f"{images_dir}/build.sh", name])
+        if ca_dir:
+            build = f"EXTRA_CA_CERTS_DIR={cmd.shell([ca_dir])} {build}"
+        yield FunctionCommand(reported(progress.run_with_progress), (f"build {image_of[name]}", as_root(build, user, why)), {})
+    if ca_dir:
+        yield StringCommand(cmd.shell(["rm", "-rf", ca_dir]))
 
 
 def private_files(temp: str, dest: str, mode: str) -> str:

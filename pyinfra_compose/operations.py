@@ -13,7 +13,7 @@ from pyinfra.api import FunctionCommand, OperationError, StringCommand, operatio
 from pyinfra.api.operation import OperationMeta
 
 from pyinfra_compose import commands as cmd
-from pyinfra_compose import report
+from pyinfra_compose import progress, report
 from pyinfra_compose.buildinputs import LocalBuild
 from pyinfra_compose.envdiff import SALT, env_digests
 from pyinfra_compose.errors import SettingsError
@@ -107,7 +107,10 @@ def current_plan(
 def _build_commands(project: ComposeProject, services: Iterable[str], builds: Mapping[str, LocalBuild]):
     """Build exactly these services, then tag each image with the digest it was built from."""
     services = sorted(services)
-    yield StringCommand(cmd.shell(cmd.build(project, services)))
+    for service in services:  # one at a time: a start and an end line per image, and a heartbeat
+        label = f"build {builds[service].image if service in builds else service}"
+        build = cmd.shell(progress.plain_progress(cmd.build(project, [service])))
+        yield FunctionCommand(reported(progress.run_with_progress), (label, build), {})
     for service in services:
         yield StringCommand(cmd.tag_build(builds[service].image, builds[service].digest))
 

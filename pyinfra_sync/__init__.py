@@ -8,7 +8,10 @@ Three layers, as in pyinfra_compose:
   sees);
 - ``commands``: pure builders of every remote command, quoting in one place;
 - ``facts`` / ``operations``: thin pyinfra glue (one fact command for a no-op sync,
-  reading no file's content on either side).
+  reading no file's content on either side);
+- ``push`` (pure: a watch's change set, its stdin payload and command), ``watch``
+  (watchfiles in an OS thread, debounced) and ``live`` (pushing over a held connection,
+  reconnecting): the pieces of a watch loop.
 """
 
 from pyinfra_sync.errors import SyncError

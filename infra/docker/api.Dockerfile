@@ -36,9 +36,12 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
+# --compile: bytecode for every dependency, written once here. PYTHONDONTWRITEBYTECODE
+# (no .pyc in the bind-mounted source) would otherwise make each `--reload` restart
+# compile FastAPI, pydantic & co. from source again: seconds per edit instead of ~0.5 s.
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --compile
 
 EXPOSE 8000
 # The spec's start-up: sync dependencies (a no-op unless the lock file changed
 # since the build), then Uvicorn with reload on the bind-mounted source.
-CMD ["sh", "-c", "poetry install --no-root && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --reload"]
+CMD ["sh", "-c", "poetry install --no-root --compile && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --reload"]

@@ -22,9 +22,9 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def docker_engine() -> None:
-    """A Docker engine with compose v2 answers (installed and started by .ci/run)."""
+    """A Docker engine with compose v2 answers (installed and started by tests/run.py, the README's test command)."""
     info = run(["docker", "info", "--format", "{{.ServerVersion}}"], check=False)
-    assert info.returncode == 0, f"no Docker engine answers: {info.stderr.strip()} (start dockerd; see .ci/run)"
+    assert info.returncode == 0, f"no Docker engine answers: {info.stderr.strip()} (python3 tests/run.py installs and starts it)"
     version = run(["docker", "compose", "version", "--short"], check=False).stdout.strip()
     assert version.lstrip("v").startswith("2."), f"compose v2 is needed, found {version!r}"
 

@@ -81,6 +81,9 @@ def test_api_dockerfile_edit_rebuilds_and_recreates_only_api(checkout):
     assert image_id("infra-api:latest") != images["api"], "api was not rebuilt"
     assert image_id("infra-web:latest") == images["web"], "web was rebuilt"
     assert moved(before, container_ids(PROJECT)) == {"api"}, result.stdout[-3000:]
+    # the build says when it starts and ends, with its time (pyinfra_compose.progress)
+    assert "[@local] build infra-api: started" in result.stdout, result.stdout[-3000:]
+    assert re.search(r"\[@local\] build infra-api: done in \d+s", result.stdout), result.stdout[-3000:]
 
 
 def test_api_source_edit_recreates_nothing_and_the_api_reloads_it(checkout):
@@ -150,3 +153,13 @@ def test_package_json_scripts_deploy_stop_and_purge(checkout):
     npm_run(checkout, "dev:clean")
     assert container_ids(PROJECT) == {}
     assert not volume_exists(f"{PROJECT}_postgres_data"), "dev:clean removes the data"
+
+
+@pytest.mark.parametrize("script", ["dev", "dev:down", "dev:clean"])
+def test_package_json_scripts_without_a_venv_say_how_to_make_one(tmp_path, script):
+    shutil.copy(REPO / "package.json", tmp_path)  # a checkout whose .venv was never created
+    env = dict(os.environ, npm_config_update_notifier="false", npm_config_fund="false")
+    result = run(["npm", "run", "--silent", script], cwd=tmp_path, env=env, check=False, timeout=120)
+    assert result.returncode != 0
+    assert "devstack: .venv/bin/pyinfra is missing" in result.stderr, result.stderr
+    assert "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt" in result.stderr

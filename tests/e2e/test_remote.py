@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from devstack.secrets import WELL_KNOWN
+from tests.e2e.browser import assert_healthy, browser_health, printed_tunnel, relocate_tunnel
 from tests.e2e.devbox import BARE_IMAGE, DevBox, DevBoxes
 from tests.e2e.helpers import PYINFRA, REPO, assert_no_change, http_get, read_env_file, run, wait_for
 
@@ -133,6 +134,22 @@ def test_deploy_prints_the_ssh_tunnel_line(deployed, box):
     line = f"ssh -N {forwards} -p {box.port} -i {box.key}"
     assert line in deployed.stdout, deployed.stdout[-2000:]
     assert f"{box.user}@{box.hostname}" in deployed.stdout
+
+
+def test_the_browser_sees_the_box_api_health_through_the_printed_tunnel(deployed, box):
+    """The printed `ssh -N -L` line, run here: the page at localhost:3000 and its fetch of
+    localhost:8000 reach the box. This machine's own stack may hold its ports, so the
+    forwards listen on free ports and chromium maps the page's URLs there (same origin,
+    so the box's CORS answer is the one a user gets)."""
+    argv, rules = relocate_tunnel(printed_tunnel(deployed.stdout), {port: free_port() for port in STACK_PORTS})
+    tunnel = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        page = browser_health("http://localhost:3000/", "devbox-tunnel", resolver_rules=rules)
+        assert_healthy(page)
+    finally:
+        tunnel.terminate()
+        _, stderr = tunnel.communicate(timeout=10)
+    assert "Address already in use" not in stderr, stderr
 
 
 def test_second_deploy_changes_nothing_and_runs_few_commands(deployed, box):

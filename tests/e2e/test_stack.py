@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.browser import assert_healthy, browser_health
 from tests.e2e.helpers import (
     REPO,
     element_text,
@@ -192,6 +193,30 @@ def test_web_page_renders_api_health(stack):
     text = wait_for(web_api_health_text, timeout=180, interval=3, what="the web page's api-health element")
     assert "status: ok" in text, text
     assert "postgres: ok" in text and "redis: ok" in text, text
+
+
+def wait_web_healthy(env_file: Path) -> None:
+    wait_for(lambda: core_states().get("web") == "healthy", timeout=HEALTHY_TIMEOUT, interval=3, what="web healthy")
+
+
+def test_a_real_browser_sees_the_api_health_and_a_wrong_api_url_fails(stack):
+    """The browser-side check is what catches a wrong NEXT_PUBLIC_API_BASE_URL: the server
+    side (API_INTERNAL_URL) stays fine. Web is recreated with the API one port off, then put back."""
+    assert_healthy(browser_health(f"{WEB}/", "stack"))
+    wrong = read_env_file(stack)
+    wrong["NEXT_PUBLIC_API_BASE_URL"] = "http://127.0.0.1:18001"
+    wrong_env = write_env_file(stack.with_name("wrong-api-url.env"), wrong)
+    try:
+        compose(wrong_env, "up", "-d", "--no-deps", "web", timeout=600)
+        wait_web_healthy(wrong_env)
+        page = browser_health(f"{WEB}/", "stack-wrong-api-url")
+        text = page.health() or ""
+        assert "status: unreachable" in text and "status: ok" not in text, f"{text!r} (screenshot {page.screenshot})"
+        assert "status: ok" in (element_text(page.dom, "api-health") or ""), "the server side still sees the API"
+    finally:
+        wrong_env.unlink()
+        compose(stack, "up", "-d", "--no-deps", "web", timeout=600)
+        wait_web_healthy(stack)
 
 
 _METRIC_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"

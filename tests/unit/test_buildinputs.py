@@ -140,6 +140,8 @@ def test_files_outside_every_context_do_not_count(project):
 
 
 def test_dockerfile_specific_ignore_file_wins(project):
+    """moby/buildkit dockerfile_dockerignore_test.go testDockerignoreOverride: <Dockerfile>.dockerignore
+    replaces the context's .dockerignore (not added to it)."""
     change(project, "api/Dockerfile.dockerignore", "*.py\n**/*.py\n")
     before = digests(project)["api"]
     change(project, "api/main.py", "print('ignored now')\n")
@@ -201,7 +203,17 @@ def test_unreadable_compose_file(tmp_path):
 
 def test_required_variable_missing(project):
     change(project, "docker-compose.yml", "services:\n  api:\n    build: ${CTX:?set CTX}\n")
-    with pytest.raises(SettingsError, match="CTX: set CTX"):
+    with pytest.raises(SettingsError) as error:
+        local_builds(project / "docker-compose.yml", {}, "app")
+    assert str(error.value) == (
+        f"{project / 'docker-compose.yml'}: error while interpolating services.api.build: "
+        "required variable CTX is missing a value: set CTX"
+    )
+
+
+def test_invalid_template_names_file_and_path(project):
+    change(project, "docker-compose.yml", "services:\n  api:\n    image: a${\n    build: .\n")
+    with pytest.raises(SettingsError, match=r"docker-compose.yml: invalid interpolation format for services.api.image"):
         local_builds(project / "docker-compose.yml", {}, "app")
 
 
@@ -213,3 +225,80 @@ def test_unclosed_bracket_names_the_line_it_was_opened_on_too(tmp_path):
     message = str(error.value)
     assert message.startswith(f"{compose}:4: malformed YAML: expected ',' or ']'"), message
     assert message.endswith("(while parsing a flow sequence at line 3)"), message
+
+
+def test_dockerfile_inline_is_an_input(project):
+    one = service_build_digest(project, {"context": "api", "dockerfile_inline": "FROM busybox\n"})
+    two = service_build_digest(project, {"context": "api", "dockerfile_inline": "FROM busybox\nRUN true\n"})
+    assert one != two
+    # the same text inline or in a file is still a different build (compose sends it differently)
+    assert one != service_build_digest(project, {"context": "api"})
+
+
+def test_dockerfile_inline_does_not_need_a_dockerfile(project):
+    (project / "api/Dockerfile").unlink()
+    assert len(service_build_digest(project, {"context": "api", "dockerfile_inline": "FROM busybox\n"})) == 64
+
+
+def test_dockerfile_and_dockerfile_inline_together_are_refused(project):
+    with pytest.raises(SettingsError, match="mutually exclusive"):
+        service_build_digest(project, {"context": "api", "dockerfile": "Dockerfile", "dockerfile_inline": "FROM x\n"})
+
+
+def test_list_and_mapping_forms_give_the_same_digest(project):
+    mapping = {"context": "api", "args": {"A": "1", "B": "x=y"}, "additional_contexts": {"shared": "./shared"}}
+    listed = {"context": "api", "args": ["A=1", "B=x=y"], "additional_contexts": ["shared=./shared"]}
+    assert service_build_digest(project, mapping) == service_build_digest(project, listed)
+
+
+def test_a_bare_arg_takes_its_value_from_the_environment(project):
+    spec = {"context": "api", "args": ["VERSION"]}
+    assert service_build_digest(project, spec, {"VERSION": "1"}) != service_build_digest(project, spec, {"VERSION": "2"})
+    assert service_build_digest(project, spec, {"VERSION": "1"}) == service_build_digest(
+        project, {"context": "api", "args": {"VERSION": "1"}}
+    )
+    assert service_build_digest(project, {"context": "api", "args": {"N": 1, "T": True}}) == service_build_digest(
+        project, {"context": "api", "args": ["N=1", "T=true"]}
+    )
+
+
+def test_a_list_form_additional_context_change_moves_the_digest(project):
+    spec = {"context": "api", "additional_contexts": ["shared=./shared"]}
+    before = service_build_digest(project, spec)
+    change(project, "shared/lib.txt", "changed\n")
+    assert service_build_digest(project, spec) != before
+
+
+def test_non_local_additional_contexts_count_by_name(project):
+    one = service_build_digest(project, {"context": "api", "additional_contexts": {"base": "docker-image://alpine:3.20"}})
+    two = service_build_digest(project, {"context": "api", "additional_contexts": {"base": "docker-image://alpine:3.21"}})
+    assert one != two
+    assert service_build_digest(project, {"context": "api", "additional_contexts": ["svc=service:web"]})
+
+
+def test_missing_local_additional_context_is_a_settings_error(project):
+    with pytest.raises(SettingsError, match="additional_contexts: shared"):
+        service_build_digest(project, {"context": "api", "additional_contexts": ["shared=./nowhere"]})
+
+
+def test_bad_args_section_is_a_settings_error(project):
+    with pytest.raises(SettingsError, match="build.args must be a mapping or a list"):
+        service_build_digest(project, {"context": "api", "args": "A=1"})
+
+
+def test_empty_directories_and_symlinks_are_part_of_the_context(project):
+    before = service_build_digest(project, "api")
+    (project / "api/empty").mkdir()
+    with_dir = service_build_digest(project, "api")
+    assert with_dir != before
+    os.symlink("main.py", project / "api/link")
+    with_link = service_build_digest(project, "api")
+    (project / "api/link").unlink()
+    os.symlink("pkg/util.py", project / "api/link")
+    assert len({before, with_dir, with_link, service_build_digest(project, "api")}) == 4
+
+
+def test_a_malformed_dockerignore_stops_the_digest_naming_file_and_line(project):
+    change(project, "api/.dockerignore", "*.log\n!\n")
+    with pytest.raises(SettingsError, match=r"api/.dockerignore:2: invalid pattern '!'"):
+        service_build_digest(project, "api")

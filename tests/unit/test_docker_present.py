@@ -9,6 +9,7 @@ from pyinfra.facts.server import Arch, LinuxDistribution
 
 from devstack import facts, operations
 from pyinfra_compose.facts import DockerPresence, DockerStatus
+from pyinfra_compose import progress
 from tests.unit.fakes import FakeHost
 
 READY = DockerStatus(client="28.2.2", compose="2.40.3", server="20.10.24", server_error="")
@@ -90,12 +91,20 @@ def test_stand_ins_of_the_local_images_without_and_with_pgadmin():
 def offline(monkeypatch, missing: list[str], user: str = "root") -> list[str]:
     answers = {facts.MissingImages: missing, facts.LoginUser: user, Which: "/usr/sbin/debootstrap", LinuxDistribution: DEBIAN}
     monkeypatch.setattr(operations, "host", FakeHost(answers, name="box"))
-    return [str(c) for c in operations.offline_images._inner(images_dir="/srv/d s/images", wanted=USED)]
+    out = []
+    for command in operations.offline_images._inner(images_dir="/srv/d s/images", wanted=USED):
+        if isinstance(command, FunctionCommand):  # a build with progress lines: label, command line
+            assert command.function.__wrapped__ is progress.run_with_progress
+            out.append(" | ".join(command.args))
+        else:
+            out.append(str(command))
+    return out
 
 
-def test_offline_images_builds_only_the_missing_ones(monkeypatch):
+def test_offline_images_builds_only_the_missing_ones_one_at_a_time(monkeypatch):
     assert offline(monkeypatch, ["devstack-local/redis:8", "devstack-local/node:20"]) == [
-        "bash '/srv/d s/images/build.sh' node redis"
+        "build devstack-local/node:20 | bash '/srv/d s/images/build.sh' node",
+        "build devstack-local/redis:8 | bash '/srv/d s/images/build.sh' redis",
     ]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pyinfra.api import FunctionCommand, OperationError, StringCommand
 
-from pyinfra_compose import commands, report
+from pyinfra_compose import commands, progress, report
 
 from pyinfra_compose import operations
 from pyinfra_compose.buildinputs import LocalBuild
@@ -94,7 +94,9 @@ def run(generator) -> list[str]:
     it is shown as the command line that callback runs."""
     out = []
     for command in generator:
-        if isinstance(command, FunctionCommand):
+        if isinstance(command, FunctionCommand) and command.function.__wrapped__ is progress.run_with_progress:
+            out.append(command.args[1])  # a build, run with progress lines: its command line
+        elif isinstance(command, FunctionCommand):
             assert command.function.__wrapped__ is operations._run_up
             out.append(commands.shell(commands.up(*command.args)))
         else:
