@@ -34,8 +34,9 @@ class Readings:
     """Facts read before planning, answered by `get_fact` like a pyinfra host.
 
     Valid for what the target was when they were read: while pyinfra plans (no
-    operation has run yet) and in a deploy in which nothing has changed. Once the deploy
-    executes, every question goes to the host itself.
+    operation has run yet), and, as it executes (with -y pyinfra runs each operation's
+    body just before its commands), until an operation on this host has changed
+    something. From then on every question goes to the host itself.
     """
 
     def __init__(self, host, answers: dict[tuple[type, str], Any]) -> None:
@@ -45,10 +46,25 @@ class Readings:
 
     def get_fact(self, cls: type[FactBase], *args, **kwargs):
         k = key(cls, kwargs)
-        if not args and k in self.answers and not self.host.state.is_executing:
+        if not args and k in self.answers and self.still_true():
             return self.answers[k]
         self.asked_again.append(cls.__name__)
         return self.host.get_fact(cls, *args, **kwargs)
+
+
+    def still_true(self) -> bool:
+        """No operation on this host has changed anything yet (pyinfra's own records)."""
+        state = self.host.state
+        if not state.is_executing:
+            return True
+        for op_hash in self.host.op_hash_order:
+            try:
+                meta = state.get_op_data_for_host(self.host, op_hash).operation_meta
+            except KeyError:
+                continue
+            if meta.is_complete() and meta.did_change():
+                return False
+        return True
 
 
 def _part(query: Query) -> Part | None:

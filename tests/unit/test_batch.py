@@ -88,12 +88,28 @@ class Absent(FactBase):
         return "absent"
 
 
+class FakeMeta:
+    def __init__(self, complete: bool, changed: bool) -> None:
+        self.complete, self.changed = complete, changed
+
+    def is_complete(self) -> bool:
+        return self.complete
+
+    def did_change(self) -> bool:
+        return self.changed
+
+
 class FakeHost:
     """Runs commands with sh, as pyinfra's local connector would; counts them."""
 
     def __init__(self, executing: bool = False) -> None:
         self.connected = True
-        self.state = SimpleNamespace(is_executing=executing)
+        self.op_hash_order: list[str] = []
+        self.metas: dict[str, FakeMeta] = {}
+        self.state = SimpleNamespace(
+            is_executing=executing,
+            get_op_data_for_host=lambda host, op_hash: SimpleNamespace(operation_meta=self.metas[op_hash]),
+        )
         self.commands = 0
         self.asked: list[tuple] = []
 
@@ -124,10 +140,14 @@ def test_a_query_not_batched_goes_to_the_host():
     assert readings.asked_again == ["Echo"]
 
 
-def test_once_the_deploy_executes_the_host_answers():
+def test_while_executing_readings_hold_until_an_operation_changed_the_host():
     host = FakeHost()
     readings = batch_module.read_facts(host, [Query(Echo, {"word": "a"})])
-    host.state.is_executing = True
+    host.state.is_executing = True  # pyinfra -y: each body runs just before its commands
+    host.op_hash_order = ["op1", "op2", "op3"]
+    host.metas = {"op1": FakeMeta(True, False), "op2": FakeMeta(False, False)}  # op3: not started
+    assert readings.get_fact(Echo, word="a") == "a"
+    host.metas["op2"] = FakeMeta(True, True)  # op2 ran and changed something
     assert readings.get_fact(Echo, word="a") == "asked {'word': 'a'}"
 
 
