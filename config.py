@@ -14,3 +14,7 @@ config.REQUIRE_PYINFRA_VERSION = "==3.10.0"  # first: the check below relies on 
 from devstack import targets_cli  # noqa: E402
 
 targets_cli.install()
+
+from devstack import fleet_cli  # noqa: E402
+
+fleet_cli.install()  # status.py only: a row per host, one table at the end
