@@ -68,10 +68,10 @@ class HostStatus:
             return UNREACHABLE
         if self.error:
             return INVALID
+        if not self.healthy:  # the more urgent of the two (both exit 3)
+            return UNHEALTHY
         if self.drift:
             return DRIFT
-        if not self.services or not all(s.ok for s in self.services):
-            return UNHEALTHY
         return OK
 
     @property
@@ -82,13 +82,13 @@ class HostStatus:
         """One line: why the verdict is what it is."""
         if not self.reachable or self.error:
             return self.error
-        if self.drift:
-            return self.drift[0] + (f" (+{len(self.drift) - 1} more)" if len(self.drift) > 1 else "")
         bad = [f"{s.name} {s.health or s.state}" for s in self.services if not s.ok]
         if bad:
             return "not healthy: " + ", ".join(bad)
         if not self.services:
             return "no service runs"
+        if self.drift:
+            return self.drift[0] + (f" (+{len(self.drift) - 1} more)" if len(self.drift) > 1 else "")
         return "healthy and in step"
 
 
@@ -235,7 +235,7 @@ def table(hosts: Sequence[HostStatus], now: datetime, style: Style = Style(), wi
             f"  docker {status.docker or '-'}, compose {status.compose or '-'}; free: project "
             f"{size(status.free_project)}, docker {size(status.free_docker)}", width))
         out.append(clip("  last deploy: " + deploy_line(status.deployed, now), width))
-        for line in status.drift[1:]:
+        for line in status.drift[1:] if verdict == DRIFT else status.drift:  # the first is the reason
             out.append(clip(f"  drift: {line}", width))
         if status.services:
             out.append(SERVICE_HEAD)

@@ -52,6 +52,12 @@ def write_command(dest: str, text: str) -> str:
             f"mv -f {cmd.shell([temp, dest])}")
 
 
+def now(repo: Path = Path(__file__).resolve().parents[1]) -> str:
+    """This deploy's record: this checkout's commit, this user and machine, the time now."""
+    commit, dirty, by = controller(repo)
+    return record_text(commit, dirty, by, datetime.now(timezone.utc))
+
+
 def controller(repo: Path) -> tuple[str, bool, str]:
     """(commit, dirty, user@host) of this machine's checkout; commit "" outside git."""
     def git(*argv: str) -> str:
