@@ -65,8 +65,10 @@ def main() -> None:
             dry = median(rounds, lambda: timed([*PYINFRA, inventory, "deploy.py", "--dry"]))
             anchor = median(rounds, lambda: ssh_ps_all(started[:count]))
             rows.append((count, status, dry, anchor))
+        shown = subprocess.run([*PYINFRA, inventory, "status.py"], cwd=REPO, capture_output=True, text=True)
     finally:
         boxes.close()
+    print(shown.stdout)
     print(f"median of {rounds} runs each; status.py: 2 remote commands per box")
     print(f"{'boxes':>5} {'status.py':>10} {'deploy --dry':>13} {'ssh ps (anchor)':>16} {'status/dry':>11} {'status/anchor':>14}")
     for count, status, dry, anchor in rows:

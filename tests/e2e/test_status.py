@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,6 +80,7 @@ def test_table_json_and_exit_status_tell_healthy_from_drifted_touching_nothing(f
     verbose = status(inventory, "--group-data", str(group_data), "-vvv")
     after = {box.name: box.ssh(SNAPSHOT).stdout for box in (a, b)}
 
+    print(f"\n{table.stdout}")
     assert table.returncode == 3, table.stdout + table.stderr[-3000:]
     assert max(len(line) for line in table.stdout.splitlines()) <= 80
     assert "\x1b[" not in table.stdout  # not a terminal: no colour
@@ -126,7 +128,9 @@ def test_a_paused_box_is_an_unreachable_row_the_others_complete(fleet):
     a, b, inventory, _ = fleet
     run(["docker", "pause", b.name])
     try:
+        started = time.monotonic()
         result = status(inventory)
+        print(f"\nstatus with a paused box: {time.monotonic() - started:.1f}s\n{result.stdout}")
     finally:
         run(["docker", "unpause", b.name])
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]

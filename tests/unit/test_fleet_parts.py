@@ -186,3 +186,13 @@ def test_rows_of_every_host_in_the_limit(monkeypatch):
         ("b", False, "unreachable: Could not connect (timed out)"),
         ("c", False, "unreachable: connection lost while looking"),
     ]
+
+
+def test_render_json_parses_and_colour_needs_a_terminal(monkeypatch):
+    rows = [fleet.HostStatus("a", reachable=False, error="unreachable: refused")]
+    assert json.loads(fleet_cli.render(rows, as_json=True, tty=True))["exit_status"] == 1
+    assert "\x1b[" not in fleet_cli.render(rows, as_json=False, tty=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert "\x1b[" in fleet_cli.render(rows, as_json=False, tty=True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in fleet_cli.render(rows, as_json=False, tty=True)
