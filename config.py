@@ -5,6 +5,8 @@
 - The target check (devstack/targets.py): a target that cannot be a host, or a --limit or
   --exclude that matches nothing, stops the run with a message naming it (exit 2) instead
   of deploying to zero hosts and exiting 0.
+- For a status.py run only (devstack/fleet_cli.py): an unreachable host is a row of the
+  table, never a prompt or an aborted run; the table ends the run with its exit status.
 """
 
 from pyinfra import config
