@@ -139,3 +139,16 @@ def test_a_paused_box_is_an_unreachable_row_the_others_complete(fleet):
     assert block(result.stdout, a.name)[:2] == [f"{a.name}  OK", "  healthy and in step"]
     assert "UNREACHABLE" not in block(result.stdout, "@local")[0]
     assert "continue?" not in result.stderr  # an unreachable host never prompts
+
+
+def test_no_host_answering_is_still_a_table_not_an_abort(tmp_path: Path):
+    """pyinfra alone stops with "No hosts remaining!" when no host connects; status.py's
+    table still comes, every row unreachable, in both output modes (no engine needed)."""
+    inventory = tmp_path / "inventory_down.py"
+    inventory.write_text("down = [('127.0.0.1', {'ssh_port': 1, 'ssh_user': 'nobody', 'ssh_config_file': '/dev/null'})]\n")
+    result = status(inventory)
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    assert block(result.stdout, "127.0.0.1")[:2][0] == "127.0.0.1  UNREACHABLE"
+    assert "No hosts remaining" not in result.stderr
+    data = json.loads(status(inventory, "--json").stdout)
+    assert data["exit_status"] == 1 and data["hosts"][0]["verdict"] == "unreachable"
