@@ -6,6 +6,7 @@ A checklist; each step is a named, idempotent operation (a second run changes no
 from pyinfra import host, inventory
 
 from devstack import operations as devstack
+from devstack import record
 from devstack.prepare import prepare
 from devstack.reads import deploy_reads
 from devstack.hostdata import ssh_tunnel
@@ -19,23 +20,23 @@ from pyinfra_sync.operations import sync_trees
 stack = prepare(host, inventory)
 settings = stack.settings
 dryrun.install(drift_exit_code=settings.drift_exit_code)  # --dry: drift verdict, exit 3 on drift if asked
-seen = read_facts(host, deploy_reads(stack))  # what the target is now, every read at once (one round trip)
+seen = read_facts(host, deploy_reads(stack))  # the target as it is: every read of the plan in one round trip
 
 # 2. Docker engine and compose v2 present, daemon answering.
-devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker, readings=seen)
+docker = devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker, readings=seen)
 
 # 3. Compose file, Dockerfiles, app sources, image recipes and files/ onto the target.
-sync_trees(
+synced = sync_trees(
     name="Upload the stack's files", src_root=str(REPO), dest_root=stack.root, trees=TREES, excludes=EXCLUDES,
     checksum=settings.sync_checksum, readings=seen,
 )
 
 # 4. The .env (secrets: mode 0600, never printed).
-devstack.secret_file(name="Render .env", dest=f"{stack.root}/.env", content=stack.env_text, readings=seen)
+env = devstack.secret_file(name="Render .env", dest=f"{stack.root}/.env", content=stack.env_text, readings=seen)
 
 # 5. Offline stand-in images, where the registry is out of reach.
 if stack.stand_ins:
-    devstack.offline_images(
+    images = devstack.offline_images(
         name="Offline images",
         images_dir=f"{stack.root}/images",
         wanted=stack.stand_ins,
@@ -50,5 +51,9 @@ up = compose.up(name="Compose up", project=stack.project, builds=stack.builds, p
 # 7. Wait until every service is healthy, judged from the engine itself.
 compose.wait_healthy(name="Wait for health", project=stack.project, timeout=settings.health_timeout, after=up)
 
-# 8. Where to find it.
+# 8. Healthy: when anything changed, record when, from which commit, by whom (status.py shows it).
+changed = [docker, synced, env, up] + ([images] if stack.stand_ins else [])
+devstack.deploy_record(name="Deploy record", dest=record.path(stack.root), text=record.now(), after=changed)
+
+# 9. Where to find it.
 devstack.show_urls(name="Service URLs", urls=urls(settings), tunnel=ssh_tunnel(host, settings))

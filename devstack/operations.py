@@ -6,20 +6,21 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from io import BytesIO
 
 from pyinfra import host, logger
 from pyinfra.api import FileUploadCommand, FunctionCommand, OperationError, StringCommand, operation
+from pyinfra.api.operation import OperationMeta
 from pyinfra.facts.server import Arch, LinuxDistribution, Which
 
 from pyinfra_compose import commands as cmd
 from pyinfra_compose import progress, report
 from pyinfra_compose.envdiff import SALT, EnvDiff, diff_env, env_digests
 from pyinfra_compose.facts import DockerPresence, EnvFileDigests
-from pyinfra_compose.operations import reported
+from pyinfra_compose.operations import _changed, reported
 
-from devstack import facts
+from devstack import facts, record
 
 
 def _debian_like() -> bool:
@@ -253,3 +254,19 @@ def show_urls(urls: dict[str, str], tunnel: str = ""):
     host.noop("URLs printed")
     return
     yield  # an operation is a generator
+
+
+@operation()
+def deploy_record(dest: str, text: str, after: Sequence[OperationMeta] = ()):
+    """
+    Leave the deploy record (devstack/record.py) on the target when this deploy changed
+    something: a no-op deploy stays a no-op, so the record names the last real change.
+
+    + dest: the record's path on the target
+    + text: the record (one JSON line: when, commit, by whom; no secret)
+    + after: the operations whose change makes this a deploy worth recording
+    """
+    if not any(_changed(meta) for meta in after):
+        host.noop("nothing changed: the deploy record stays as it is")
+        return
+    yield StringCommand(record.write_command(dest, text))
