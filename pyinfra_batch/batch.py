@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyinfra import logger
-from pyinfra.api import FactBase, StringCommand
+from pyinfra.api import FactBase
 
-from pyinfra_batch.script import Part, marker, parse, script
+from pyinfra_batch.fact import FactBatch, Part, PartError
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,6 @@ class Readings:
         self.asked_again.append(cls.__name__)
         return self.host.get_fact(cls, *args, **kwargs)
 
-
     def still_true(self) -> bool:
         """No operation on this host has changed anything yet (pyinfra's own records)."""
         state = self.host.state
@@ -67,39 +65,15 @@ class Readings:
         return True
 
 
-def _part(query: Query) -> Part | None:
-    fact = query.cls()
-    try:
-        command = fact.command(**query.kwargs)
-        requires = fact.requires_command(**query.kwargs) if hasattr(fact, "requires_command") else None
-    except Exception:  # noqa: BLE001 -- a fact that cannot build its command is asked on its own
-        return None
-    if not isinstance(command, str) or (requires is not None and not isinstance(requires, str)):
-        return None  # StringCommand with masked parts: leave those to pyinfra
-    return Part(command, requires or "")
-
-
 def read_facts(host, queries: Iterable[Query]) -> Readings:
-    """Run every query's command at once on the host; parse each as pyinfra would."""
+    """Every query's fact at once (one FactBatch); a part without an answer (it failed,
+    or did not parse) is left out, so its operation asks the host, where pyinfra reports it."""
     queries = list({q.key: q for q in queries}.values())
-    parts = [(q, _part(q)) for q in queries]
-    batched = [(q, p) for q, p in parts if p is not None]
-    answers: dict[tuple[type, str], Any] = {}
-    if not batched:
-        return Readings(host, answers)
-    mark = marker()
-    text = script([p for _, p in batched], mark)
-    if not host.connected:
-        host.connect(reason="to read the deploy's facts", raise_exceptions=True)
-    ok, output = host.run_shell_command(StringCommand(text), print_output=False, print_input=False)
-    results = parse(output.stdout_lines, mark, len(batched)) if ok else []
-    for (query, _), result in zip(batched, results):
-        fact = query.cls()
-        if result.missing:
-            answers[query.key] = fact.default()
-        elif result.status == 0:
-            try:
-                answers[query.key] = fact.process(list(result.lines)) if result.lines else fact.default()
-            except Exception:  # noqa: BLE001 -- asked again on its own, where pyinfra reports it
-                logger.debug(f"batch: {query.cls.__name__} did not parse; asking again")
+    parts = tuple(Part(f"q{index}", q.cls, q.kwargs) for index, q in enumerate(queries))
+    values = host.get_fact(FactBatch, parts=parts) if parts else {}
+    answers = {
+        q.key: values[part.name]
+        for q, part in zip(queries, parts)
+        if part.name in values and not isinstance(values[part.name], PartError)
+    }
     return Readings(host, answers)

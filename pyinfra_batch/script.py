@@ -40,7 +40,8 @@ def script(parts: Sequence[Part], mark: str) -> str:
     private temporary directory; then print them in order, each after a marker line that
     carries its exit status. stderr is dropped from the batch: a part that fails is read
     again on its own, where pyinfra shows its error."""
-    lines = ['_b="$(mktemp -d)" || exit 97', "trap 'rm -rf \"$_b\"' EXIT"]
+    # No temporary directory (a full /tmp): no part is answered, each is asked on its own.
+    lines = ['_b="$(mktemp -d)" || exit 0', "trap 'rm -rf \"$_b\"' EXIT"]
     for index, part in enumerate(parts):
         lines.append(
             f'{{ ( {guarded(part)}\n) >"$_b/{index}" 2>/dev/null </dev/null; echo $? >"$_b/{index}.rc"; }} &'
@@ -49,6 +50,7 @@ def script(parts: Sequence[Part], mark: str) -> str:
     for index in range(len(parts)):
         lines.append(f'printf "%s %s\\n" \'{mark}\' "$(cat "$_b/{index}.rc" 2>/dev/null || echo -1)"')
         lines.append(f'awk 1 "$_b/{index}"')  # a last line without its newline gets one
+    lines.append("exit 0")
     return "\n".join(lines)
 
 
