@@ -7,6 +7,7 @@ from pyinfra import host, inventory
 
 from devstack import operations as devstack
 from devstack.prepare import prepare
+from devstack.preflight import preflight
 from devstack.hostdata import ssh_tunnel
 from devstack.stack import COMPOSE_FILE, EXCLUDES, REPO, TREES, extra_ca_pem, urls
 from pyinfra_compose import dryrun
@@ -17,6 +18,7 @@ from pyinfra_sync.operations import sync_trees
 stack = prepare(host, inventory)
 settings = stack.settings
 dryrun.install(drift_exit_code=settings.drift_exit_code)  # --dry: drift verdict, exit 3 on drift if asked
+preflight(host, stack)  # ports free (or ours), daemon, disk for the builds, project_dir writable; --dry too
 
 # 2. Docker engine and compose v2 present, daemon answering.
 devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker)

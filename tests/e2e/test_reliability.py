@@ -1,0 +1,51 @@
+"""A failed update never leaves the stack down (issue 12): preflight, rollback, health both ways.
+
+Every test starts from the default stack, healthy, and leaves it so.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.helpers import container_ids, deploy_local, ps
+
+PROJECT = "infra"
+TARGET = Path.home() / "devstack"
+
+
+@pytest.fixture()
+def port_6390_taken() -> Iterator[int]:
+    """Another program listening on 127.0.0.1:6390 (this test process itself)."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 6390))
+        listener.listen()
+        yield 6390
+
+
+def target_files() -> dict[str, bytes]:
+    return {name: (TARGET / name).read_bytes() for name in (".env", "infra/docker-compose.yml")}
+
+
+def test_port_in_use_fails_before_anything_on_the_target_changes(default_stack, port_6390_taken):
+    before, files = container_ids(PROJECT), target_files()
+    for extra in ((), ("--dry",)):
+        result = deploy_local("deploy.py", "-y", *extra, "--data", 'ports={"redis": 6390}', check=False)
+        assert result.returncode == 2, result.stdout[-3000:]
+        assert "ports.redis = 6390: 127.0.0.1:6390 is in use on @local by another process (pid " in result.stdout, result.stdout[-3000:]
+        assert "choose another port or stop it" in result.stdout
+        assert "Starting operation" not in result.stdout
+        assert container_ids(PROJECT) == before
+        assert target_files() == files
+    assert {r["Service"]: r["Health"] for r in ps(PROJECT)} == dict.fromkeys(("postgres", "redis", "api", "web"), "healthy")
+
+
+def test_the_stacks_own_ports_pass_preflight(default_stack):
+    """A redeploy whose ports are held by the project's own containers is no conflict (a no-op)."""
+    before = container_ids(PROJECT)
+    deploy_local("deploy.py", "-y")
+    assert container_ids(PROJECT) == before
