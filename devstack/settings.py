@@ -50,6 +50,7 @@ class Settings:
     pgadmin_email: str
     purge: bool
     drift_exit_code: bool
+    rollback: bool
 
 
 def _bool(value: Any, where: str) -> bool:
@@ -141,6 +142,7 @@ def validate(raw: Mapping[str, Any], source: Callable[[str], str], remote: bool)
         pgadmin_email=str(raw["pgadmin_email"]),
         purge=_bool(raw["purge"], where("purge", raw["purge"])),
         drift_exit_code=_bool(raw["drift_exit_code"], where("drift_exit_code", raw["drift_exit_code"])),
+        rollback=_bool(raw["rollback"], where("rollback", raw["rollback"])),
     )
 
 

@@ -57,3 +57,9 @@ purge = False
 # would change), 0 when nothing would; 1 stays pyinfra's failure, 2 invalid settings.
 # Like `terraform plan -detailed-exitcode`, e.g. `--dry --data drift_exit_code=true` in CI.
 drift_exit_code = False
+
+# When `compose up` or the health wait fails after an update that changed the stack's
+# definition (compose file, Dockerfiles, .env, images), put back the healthy state it
+# replaced (files as deployed, images by id) and wait for its health; false keeps the
+# failed state for debugging. App sources (bind-mounted) are never rolled back.
+rollback = True
