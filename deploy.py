@@ -32,10 +32,10 @@ if settings.rollback:
     undo = rollback.Rollback(stack.root, KEEP, recorded=kept, timeout=settings.health_timeout)
 
 # 3. Compose file, Dockerfiles, app sources, image recipes and files/ onto the target.
-sync_trees(name="Upload the stack's files", src_root=str(REPO), dest_root=stack.root, trees=TREES, excludes=EXCLUDES)
+upload = sync_trees(name="Upload the stack's files", src_root=str(REPO), dest_root=stack.root, trees=TREES, excludes=EXCLUDES)
 
 # 4. The .env (secrets: mode 0600, never printed).
-devstack.secret_file(name="Render .env", dest=f"{stack.root}/.env", content=stack.env_text)
+env = devstack.secret_file(name="Render .env", dest=f"{stack.root}/.env", content=stack.env_text)
 
 # 5. Offline stand-in images, where the registry is out of reach.
 if stack.stand_ins:
@@ -49,8 +49,12 @@ if stack.stand_ins:
 # 6. Compose up: only what differs is built, created or recreated (the plan says why).
 up = compose.up(name="Compose up", project=stack.project, builds=stack.builds, preview=preview, rollback=undo)
 
-# 7. Wait until every service is healthy, judged from the engine itself (on failure: roll back).
-compose.wait_healthy(name="Wait for health", project=stack.project, timeout=settings.health_timeout, after=up, rollback=undo)
+# 7. Wait until every service is healthy, judged from the engine itself: after the uploads or up changed
+#    anything, only a probe since counts; a blip within health_grace passes; on failure: roll back.
+compose.wait_healthy(
+    name="Wait for health", project=stack.project, timeout=settings.health_timeout, after=up,
+    changes=(upload, env), grace=settings.health_grace, rollback=undo,
+)
 
 # 8. Where to find it.
 devstack.show_urls(name="Service URLs", urls=urls(settings), tunnel=ssh_tunnel(host, settings))

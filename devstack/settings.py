@@ -51,6 +51,7 @@ class Settings:
     purge: bool
     drift_exit_code: bool
     rollback: bool
+    health_grace: int
 
 
 def _bool(value: Any, where: str) -> bool:
@@ -143,6 +144,7 @@ def validate(raw: Mapping[str, Any], source: Callable[[str], str], remote: bool)
         purge=_bool(raw["purge"], where("purge", raw["purge"])),
         drift_exit_code=_bool(raw["drift_exit_code"], where("drift_exit_code", raw["drift_exit_code"])),
         rollback=_bool(raw["rollback"], where("rollback", raw["rollback"])),
+        health_grace=_int(raw["health_grace"], where("health_grace", raw["health_grace"]), 0, 3600),
     )
 
 

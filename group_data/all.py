@@ -63,3 +63,8 @@ drift_exit_code = False
 # replaced (files as deployed, images by id) and wait for its health; false keeps the
 # failed state for debugging. App sources (bind-mounted) are never rolled back.
 rollback = True
+
+# Seconds a service may be unhealthy (or fail the probes since this deploy's changes)
+# and recover before the health wait fails: a 10-second blip passes. Exited, dead and
+# restart-looping services fail at once.
+health_grace = 30

@@ -27,6 +27,7 @@ from pyinfra_compose.facts import (
 from pyinfra_compose.health import verdict
 from pyinfra_compose.plan import Kind, Plan, plan_up
 from pyinfra_compose.preview import ComposePreview
+from pyinfra_compose.probes import DEFAULT_GRACE
 from pyinfra_compose.project import ComposeProject
 from pyinfra_compose.rollback import Rollback, guarded
 from pyinfra_compose.waiting import diagnose, wait_until_healthy
@@ -214,6 +215,8 @@ def wait_healthy(
     interval: float = 2,
     after: OperationMeta | None = None,
     rollback: Rollback | None = None,
+    changes: Sequence[OperationMeta] = (),
+    grace: float = DEFAULT_GRACE,
 ):
     """
     Wait until every active service is healthy (or running, without a healthcheck; a
@@ -224,12 +227,16 @@ def wait_healthy(
     + interval: seconds between two looks at the services
     + after: the `up` operation this waits for; when it changed anything, always wait
     + rollback: when the wait fails, put back the state `rollback.record_healthy_state` kept
+    + changes: operations that change what running services read (uploads of mounted
+      files, env files): when one changed anything, wait, and count a service healthy
+      only on a health probe that started after the change
+    + grace: seconds an unhealthy service may take to recover before the wait fails
 
     Fails at once on an unhealthy or exited service, with its last health-probe
     outputs and log lines. No change when everything is already healthy.
     """
     seen = _last_seen.pop((host.name, project.project_name), None) if after is not None else None
-    if not (after is not None and _changed(after)):
+    if not (after is not None and _changed(after)) and not any(_changed(meta) for meta in changes):
         if seen is None:
             desired = host.get_fact(ComposeDesiredConfig, project=project)
             containers = host.get_fact(ComposeContainers, project_name=project.project_name) if desired else []
@@ -238,7 +245,9 @@ def wait_healthy(
         if now is not None and now.healthy:
             host.noop(f"all {len(now.statuses)} services of {project.project_name} are healthy")
             return
-    yield FunctionCommand(reported(guarded(wait_until_healthy, project, rollback)), (project, timeout, interval), {})
+    yield FunctionCommand(
+        reported(guarded(wait_until_healthy, project, rollback)), (project, timeout, interval, tuple(changes), grace), {}
+    )
 
 
 @operation()

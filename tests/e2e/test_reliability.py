@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import container_ids, deploy_local, ps
+from tests.e2e.helpers import assert_no_change, container_ids, deploy_local, ps, psql, run
+from tests.e2e.test_deploy_changes import checkout  # noqa: F401 -- the module's copy of the repository
 
 PROJECT = "infra"
 TARGET = Path.home() / "devstack"
@@ -49,3 +50,33 @@ def test_the_stacks_own_ports_pass_preflight(default_stack):
     before = container_ids(PROJECT)
     deploy_local("deploy.py", "-y")
     assert container_ids(PROJECT) == before
+
+
+def image_id(name: str) -> str:
+    return run(["docker", "image", "inspect", "--format", "{{.Id}}", name]).stdout.strip()
+
+
+def healthy_services() -> dict[str, str]:
+    return {r["Service"]: r["Health"] for r in ps(PROJECT)}
+
+
+def test_an_api_image_that_cannot_start_is_rolled_back(checkout):
+    psql(PROJECT, "CREATE TABLE IF NOT EXISTS rollback_marker (v text); INSERT INTO rollback_marker VALUES ('kept')")
+    images = {service: image_id(f"infra-{service}:latest") for service in ("api", "web")}
+    dockerfile = checkout / "infra" / "docker" / "api.Dockerfile"
+    good = dockerfile.read_text()
+    target_dockerfile = (TARGET / "infra" / "docker" / "api.Dockerfile").read_bytes()
+    dockerfile.write_text(good + '\nCMD ["sh", "-c", "echo bad start; exit 1"]\n')
+    try:
+        failed = deploy_local("deploy.py", "-y", cwd=checkout, check=False)
+    finally:
+        dockerfile.write_text(good)
+    assert failed.returncode != 0, failed.stdout[-3000:]
+    assert "api" in failed.stdout and "bad start" in failed.stdout, failed.stdout[-4000:]
+    assert "rolled back: the previous files and images are serving again, healthy" in failed.stdout, failed.stdout[-4000:]
+    assert {service: image_id(f"infra-{service}:latest") for service in images} == images
+    assert (TARGET / "infra" / "docker" / "api.Dockerfile").read_bytes() == target_dockerfile
+    assert healthy_services() == dict.fromkeys(("postgres", "redis", "api", "web"), "healthy")
+    assert psql(PROJECT, "SELECT v FROM rollback_marker") == "kept"
+    again = deploy_local("deploy.py", "-y", cwd=checkout)  # the bad change reverted: nothing to do
+    assert_no_change(again.stdout, operations=again.stdout.count("--> Starting operation:"))
