@@ -27,8 +27,9 @@ from pyinfra_compose.listeners import (
 SEPARATOR = "----pyinfra-compose-preflight----"
 MIB = 1024 * 1024
 # The documented estimate of the disk a build needs: the image plus its build cache.
-# Measured here: the api image ~0.5 GiB, the web image ~1 GiB with its dependencies;
-# a Debian-package stand-in image 0.1-0.4 GiB (README "Preflight").
+# Measured here (docker images): infra-api 275 MB, infra-web 663 MB, the stand-ins
+# 90-400 MB; 1.5 GiB per build leaves room for its layers, cache and a kept old image
+# (README "Reliability").
 BUILD_MIB = 1536
 IMAGE_MIB = 512
 # Room for the upload, the .env and compose's own state, whatever is built.

@@ -5,13 +5,17 @@ Every test starts from the default stack, healthy, and leaves it so.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import assert_no_change, container_ids, deploy_local, ps, psql, run
+from tests.e2e.helpers import PYINFRA, REPO, assert_no_change, container_ids, deploy_local, ps, psql, run
 from tests.e2e.test_deploy_changes import checkout  # noqa: F401 -- the module's copy of the repository
 
 PROJECT = "infra"
@@ -80,3 +84,54 @@ def test_an_api_image_that_cannot_start_is_rolled_back(checkout):
     assert psql(PROJECT, "SELECT v FROM rollback_marker") == "kept"
     again = deploy_local("deploy.py", "-y", cwd=checkout)  # the bad change reverted: nothing to do
     assert_no_change(again.stdout, operations=again.stdout.count("--> Starting operation:"))
+
+
+def test_a_source_edit_that_crashes_the_api_fails_the_deploy_that_uploads_it(checkout):
+    """The engine's last probe predates the upload: only a probe since counts. Sources are
+    the developer's own work: not rolled back, so reverting the edit is what heals it."""
+    main = checkout / "apps" / "api" / "app" / "main.py"
+    good = main.read_text()
+    main.write_text(good + "\nraise SystemExit('deliberately broken by the e2e test')\n")
+    try:
+        failed = deploy_local("deploy.py", "-y", cwd=checkout, check=False)
+        assert failed.returncode != 0, failed.stdout[-3000:]
+        assert "failed after" in failed.stdout and "api" in failed.stdout, failed.stdout[-4000:]
+        assert "the last health probe since this deploy's changes failed" in failed.stdout, failed.stdout[-4000:]
+        assert "rolled back" not in failed.stdout  # a source edit changes no definition
+        assert "deliberately broken" in (TARGET / "apps" / "api" / "app" / "main.py").read_text()
+    finally:
+        main.write_text(good)
+    healed = deploy_local("deploy.py", "-y", cwd=checkout)
+    assert "api: healthy" in healed.stdout, healed.stdout[-3000:]
+    assert healthy_services() == dict.fromkeys(("postgres", "redis", "api", "web"), "healthy")
+
+
+def killed_at(operation: str, *args: str) -> str:
+    """Start a deploy, SIGKILL it (and the commands it started) once `operation` starts."""
+    argv = [*PYINFRA, "@local", "deploy.py", "-y", *args]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen = []
+    try:
+        for line in process.stdout:
+            seen.append(line)
+            if f"Starting operation: {operation}" in line:
+                time.sleep(1)  # inside it, not at its edge
+                os.killpg(process.pid, signal.SIGKILL)
+                break
+    finally:
+        process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
+    return "".join(seen)
+
+
+@pytest.mark.parametrize("operation", ["Compose up", "Wait for health"])
+def test_a_deploy_killed_during_up_or_the_wait_converges_on_the_next_run(default_stack, operation):
+    psql(PROJECT, "CREATE TABLE IF NOT EXISTS kill_marker (v text); INSERT INTO kill_marker VALUES ('kept')")
+    moved = ("--data", 'ports={"redis": 6391}')
+    killed_at(operation, *moved)
+    again = deploy_local("deploy.py", "-y", *moved)
+    assert "Redis: redis://localhost:6391" in again.stdout
+    assert healthy_services() == dict.fromkeys(("postgres", "redis", "api", "web"), "healthy")
+    deploy_local("deploy.py", "-y")  # back to the defaults for the tests after this one
+    assert psql(PROJECT, "SELECT count(*) FROM kill_marker WHERE v = 'kept'") != "0"
