@@ -6,6 +6,7 @@ Every test starts from the default stack, healthy, and leaves it so.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -135,3 +136,56 @@ def test_a_deploy_killed_during_up_or_the_wait_converges_on_the_next_run(default
     assert healthy_services() == dict.fromkeys(("postgres", "redis", "api", "web"), "healthy")
     deploy_local("deploy.py", "-y")  # back to the defaults for the tests after this one
     assert psql(PROJECT, "SELECT count(*) FROM kill_marker WHERE v = 'kept'") != "0"
+
+
+BLIP = """
+services:
+  blip:
+    image: {busybox}
+    command: ["sh", "-c", "sleep 10; touch /tmp/ready; exec sleep 100000"]
+    healthcheck: {{test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, timeout: 2s, retries: 1}}
+"""
+
+LOOP = """
+services:
+  loop:
+    image: {busybox}
+    command: ["sh", "-c", "echo crashing on start; exit 1"]
+    restart: always
+"""
+
+
+def compose_deploy(root: Path, project: str, grace: float, timeout: float = 120):
+    env = dict(os.environ, TEST_PROJECT_DIR=str(root), TEST_PROJECT_NAME=project, TEST_TIMEOUT=str(timeout), TEST_GRACE=str(grace))
+    argv = [*PYINFRA, "@local", str(REPO / "tests/e2e/compose_deploy.py"), "-y"]
+    return run(argv, check=False, env=env, cwd=REPO, stderr_into_stdout=True)
+
+
+@pytest.fixture()
+def small_project(tmp_path, busybox_image):
+    project = "e2e-reliability"
+    yield tmp_path, project, busybox_image
+    run(["docker", "compose", "-p", project, "down", "--volumes"], cwd="/", check=False)
+
+
+def test_a_ten_second_unhealthy_blip_is_waited_out_within_the_grace(small_project):
+    root, project, busybox = small_project
+    (root / "compose.yml").write_text(BLIP.format(busybox=busybox))
+    strict = compose_deploy(root, project, grace=0)  # the engine says unhealthy at once: without a grace, a failure
+    assert strict.returncode != 0 and "blip: unhealthy" in strict.stdout, strict.stdout[-3000:]
+    run(["docker", "compose", "-p", project, "down"], cwd="/")
+    passed = compose_deploy(root, project, grace=15)
+    assert passed.returncode == 0, passed.stdout[-3000:]
+    assert "within the 15s grace" in passed.stdout and "blip: healthy" in passed.stdout, passed.stdout[-3000:]
+
+
+def test_a_restart_loop_is_reported_within_30_seconds(small_project):
+    root, project, busybox = small_project
+    (root / "compose.yml").write_text(LOOP.format(busybox=busybox))
+    start = time.monotonic()
+    result = compose_deploy(root, project, grace=30, timeout=300)
+    elapsed = time.monotonic() - start
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert re.search(r"loop: looping \(restart loop: restarted \d+ times during the wait", result.stdout), result.stdout[-3000:]
+    assert "crashing on start" in result.stdout
+    assert elapsed < 30, f"reported after {elapsed:.0f}s"
