@@ -106,3 +106,12 @@ def test_judge_applies_every_rule():
     [judged] = judge([API], look, since=100, baseline={"c1": 0}, bad_since={}, grace=30)
     assert judged.status == "recovering"
     assert judged.detail.startswith("the last health probe since this deploy's changes failed (exit 1); failing for 0s")
+
+
+def test_the_probes_fact_asks_once_for_clock_restarts_and_probe_times():
+    from pyinfra_compose.facts import ComposeProbes
+
+    command = ComposeProbes().command("app'; rm -rf /")
+    assert command.startswith("cd / && date +%s%N && { docker compose -p 'app'\"'\"'; rm -rf /' ps --all -q | xargs -r docker inspect --format ")
+    assert "{{.Id}} {{.RestartCount}} {{if .State.Health}}{{range .State.Health.Log}}{{.Start}}|{{.ExitCode}} {{end}}{{end}}" in command
+    assert command.endswith("|| true; }")
