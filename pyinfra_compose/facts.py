@@ -197,7 +197,8 @@ class ComposeProbes(NeedsDocker, FactBase[EngineLook]):
 
     def command(self, project_name: str) -> str:
         ids = cmd.shell(["docker", "compose", "-p", project_name, "ps", "--all", "-q"])
-        template = "{{.Id}} {{.RestartCount}} {{if .State.Health}}{{range .State.Health.Log}}{{.Start}}|{{.ExitCode}} {{end}}{{end}}"
+        # `index`: a container without a healthcheck has no State.Health ("map has no entry").
+        template = '{{.Id}} {{.RestartCount}} {{with index .State "Health"}}{{range .Log}}{{.Start}}|{{.ExitCode}} {{end}}{{end}}'
         return f"cd / && date +%s%N && {{ {ids} | xargs -r {cmd.shell(['docker', 'inspect', '--format', template])} || true; }}"
 
     def process(self, output: list[str]) -> EngineLook:

@@ -113,5 +113,5 @@ def test_the_probes_fact_asks_once_for_clock_restarts_and_probe_times():
 
     command = ComposeProbes().command("app'; rm -rf /")
     assert command.startswith("cd / && date +%s%N && { docker compose -p 'app'\"'\"'; rm -rf /' ps --all -q | xargs -r docker inspect --format ")
-    assert "{{.Id}} {{.RestartCount}} {{if .State.Health}}{{range .State.Health.Log}}{{.Start}}|{{.ExitCode}} {{end}}{{end}}" in command
+    assert '{{.Id}} {{.RestartCount}} {{with index .State "Health"}}{{range .Log}}{{.Start}}|{{.ExitCode}} {{end}}{{end}}' in command
     assert command.endswith("|| true; }")
