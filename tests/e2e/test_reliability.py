@@ -107,16 +107,17 @@ def test_a_source_edit_that_crashes_the_api_fails_the_deploy_that_uploads_it(che
     assert healthy_services() == dict.fromkeys(("postgres", "redis", "api", "web"), "healthy")
 
 
-def killed_at(operation: str, *args: str) -> str:
-    """Start a deploy, SIGKILL it (and the commands it started) once `operation` starts."""
+def killed_at(operation: str, *args: str, cwd: Path = REPO, trigger: str = "") -> str:
+    """Start a deploy, SIGKILL it (and the commands it started) once `operation` starts
+    (or, with `trigger`, once a line holding it is printed)."""
     argv = [*PYINFRA, "@local", "deploy.py", "-y", *args]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     seen = []
     try:
         for line in process.stdout:
             seen.append(line)
-            if f"Starting operation: {operation}" in line:
+            if (trigger or f"Starting operation: {operation}") in line:
                 time.sleep(1)  # inside it, not at its edge
                 os.killpg(process.pid, signal.SIGKILL)
                 break
@@ -189,3 +190,18 @@ def test_a_restart_loop_is_reported_within_30_seconds(small_project):
     assert re.search(r"loop: looping \(restart loop: restarted \d+ times during the wait", result.stdout), result.stdout[-3000:]
     assert "crashing on start" in result.stdout
     assert elapsed < 30, f"reported after {elapsed:.0f}s"
+
+
+def test_a_deploy_killed_during_an_image_build_converges_on_the_next_run(checkout):
+    dockerfile = checkout / "infra" / "docker" / "api.Dockerfile"
+    good = dockerfile.read_text()
+    dockerfile.write_text(good + '\nRUN echo killed-build-marker > /tmp/marker && sleep 5\n')
+    try:
+        output = killed_at("Compose up", cwd=checkout, trigger="build api: ")  # its plan line, then the build
+        assert "Starting operation: Compose up" in output, output[-3000:]
+        again = deploy_local("deploy.py", "-y", cwd=checkout)
+        assert healthy_services() == dict.fromkeys(("postgres", "redis", "api", "web"), "healthy"), again.stdout[-3000:]
+        assert run(["docker", "compose", "-p", PROJECT, "exec", "-T", "api", "cat", "/tmp/marker"], cwd="/").stdout.strip() == "killed-build-marker"
+    finally:
+        dockerfile.write_text(good)
+    deploy_local("deploy.py", "-y", cwd=checkout)  # back to the repository's Dockerfile
