@@ -8,22 +8,32 @@ from pyinfra import host, inventory
 from devstack import operations as devstack
 from devstack import record
 from devstack.prepare import prepare
+from devstack.preflight import preflight
 from devstack.reads import deploy_reads
 from devstack.hostdata import ssh_tunnel
-from devstack.stack import COMPOSE_FILE, EXCLUDES, REPO, TREES, extra_ca_pem, urls
+from devstack.stack import COMPOSE_FILE, EXCLUDES, KEEP, REPO, TREES, extra_ca_pem, urls
 from pyinfra_compose import dryrun
 from pyinfra_batch import read_facts
 from pyinfra_compose import operations as compose
+from pyinfra_compose import rollback
 from pyinfra_sync.operations import sync_trees
 
 # 1. Validate settings and secrets, choose images, render .env: before touching the target.
 stack = prepare(host, inventory)
 settings = stack.settings
 dryrun.install(drift_exit_code=settings.drift_exit_code)  # --dry: drift verdict, exit 3 on drift if asked
-seen = read_facts(host, deploy_reads(stack))  # the target as it is: every read of the plan in one round trip
+seen = read_facts(host, deploy_reads(stack))  # the target as it is: every read of the plan, one round trip
+preflight(host, stack, readings=seen)  # ports free (or ours), daemon, disk for the builds, project_dir writable; --dry too
 
 # 2. Docker engine and compose v2 present, daemon answering.
 docker = devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker, readings=seen)
+
+# 2b. The healthy state now serving, kept where this deploy changes the stack's definition.
+preview = compose.read_preview(stack.project, [COMPOSE_FILE.read_text()], [stack.env_text], readings=seen)
+undo = None  # --data rollback=false: a failed update stays as it failed, for debugging
+if settings.rollback:
+    kept = rollback.record_healthy_state(name="Keep the healthy state", project=stack.project, root=stack.root, keep=KEEP, preview=preview, builds=stack.builds, readings=seen)
+    undo = rollback.Rollback(stack.root, KEEP, recorded=kept, timeout=settings.health_timeout)
 
 # 3. Compose file, Dockerfiles, app sources, image recipes and files/ onto the target.
 synced = sync_trees(
@@ -45,11 +55,14 @@ if stack.stand_ins:
     )
 
 # 6. Compose up: only what differs is built, created or recreated (the plan says why).
-preview = compose.read_preview(stack.project, [COMPOSE_FILE.read_text()], [stack.env_text], readings=seen)
-up = compose.up(name="Compose up", project=stack.project, builds=stack.builds, preview=preview, readings=seen)
+up = compose.up(name="Compose up", project=stack.project, builds=stack.builds, preview=preview, rollback=undo, readings=seen)
 
-# 7. Wait until every service is healthy, judged from the engine itself.
-compose.wait_healthy(name="Wait for health", project=stack.project, timeout=settings.health_timeout, after=up)
+# 7. Wait until every service is healthy, judged from the engine itself: after the uploads or up changed
+#    anything, only a probe since counts; a blip within health_grace passes; on failure: roll back.
+compose.wait_healthy(
+    name="Wait for health", project=stack.project, timeout=settings.health_timeout, after=up,
+    changes=(synced, env), grace=settings.health_grace, rollback=undo,
+)
 
 # 8. Healthy: when anything changed, record when, from which commit, by whom (status.py shows it).
 changed = [docker, synced, env, up] + ([images] if stack.stand_ins else [])

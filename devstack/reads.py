@@ -21,7 +21,9 @@ from pyinfra_compose.facts import (
 from pyinfra_sync.facts import TreeListing
 from pyinfra_sync.manifest import check_trees
 
-from devstack import facts
+from pyinfra_compose.preflight import TargetPreflight
+
+from devstack import facts, preflight
 from devstack.stack import EXCLUDES, TREES, Stack
 
 
@@ -29,6 +31,7 @@ def deploy_reads(stack: Stack) -> list[Query]:
     project = stack.project
     env = f"{stack.root}/.env"
     queries = [
+        Query(TargetPreflight, preflight.query(stack)),
         Query(DockerPresence),
         Query(TreeListing, {"root": stack.root, "trees": check_trees(tuple(TREES)), "excludes": tuple(EXCLUDES)}),
         Query(facts.FileStates, {"path": env}),

@@ -50,6 +50,8 @@ class Settings:
     pgadmin_email: str
     purge: bool
     drift_exit_code: bool
+    rollback: bool
+    health_grace: int
     sync_checksum: bool = False  # compare every synced file by a fresh hash (rsync -c)
 
 
@@ -142,6 +144,8 @@ def validate(raw: Mapping[str, Any], source: Callable[[str], str], remote: bool)
         pgadmin_email=str(raw["pgadmin_email"]),
         purge=_bool(raw["purge"], where("purge", raw["purge"])),
         drift_exit_code=_bool(raw["drift_exit_code"], where("drift_exit_code", raw["drift_exit_code"])),
+        rollback=_bool(raw["rollback"], where("rollback", raw["rollback"])),
+        health_grace=_int(raw["health_grace"], where("health_grace", raw["health_grace"]), 0, 3600),
         sync_checksum=_bool(raw["sync_checksum"], where("sync_checksum", raw["sync_checksum"])),
     )
 

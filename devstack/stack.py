@@ -17,6 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = REPO / "infra" / "docker-compose.yml"
 # Local trees put on the target, relative to the repository and to project_dir alike.
 TREES = ("infra", "apps/api", "apps/web", "images", "files")
+# The stack's definition as deployed (compose file, Dockerfiles, .env): kept for a rollback.
+KEEP = ("infra", ".env")
 # Never uploaded, never touched on the target: dependencies and build output.
 EXCLUDES = ("node_modules", ".next", ".pnpm-store", ".venv", "__pycache__", ".pytest_cache", "*.pyc", ".env")
 

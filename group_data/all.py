@@ -62,3 +62,14 @@ drift_exit_code = False
 # (like rsync). True: hash every file on both sides on every run, trusting no cache (like
 # rsync -c; slower, for when something rewrites files keeping their size and mtime).
 sync_checksum = False
+
+# When `compose up` or the health wait fails after an update that changed the stack's
+# definition (compose file, Dockerfiles, .env, images), put back the healthy state it
+# replaced (files as deployed, images by id) and wait for its health; false keeps the
+# failed state for debugging. App sources (bind-mounted) are never rolled back.
+rollback = True
+
+# Seconds a service may be unhealthy (or fail the probes since this deploy's changes)
+# and recover before the health wait fails: a 10-second blip passes. Exited, dead and
+# restart-looping services fail at once.
+health_grace = 30

@@ -15,6 +15,7 @@ from pyinfra_compose.buildinputs import LocalBuild
 from pyinfra_compose.errors import ParseError
 from pyinfra_compose.parse import Container, parse_config_hashes, parse_long_running, parse_ps
 from pyinfra_compose.plan import BuildRecord
+from pyinfra_compose.probes import EngineLook, parse_look
 from pyinfra_compose.project import ComposeProject
 
 SEPARATOR = "----pyinfra-compose----"
@@ -188,6 +189,20 @@ def parse_health_details(health_text: str, logs_text: str) -> HealthDetails:
         )
     logs = tuple(line for line in logs_text.splitlines() if line.strip())
     return HealthDetails(status=status, probes=probes, log_tail=logs)
+
+
+class ComposeProbes(NeedsDocker, FactBase[EngineLook]):
+    """The target's clock, and per container of the project its restart count and the start
+    time and exit code of its last health probes (probes.parse_look)."""
+
+    def command(self, project_name: str) -> str:
+        ids = cmd.shell(["docker", "compose", "-p", project_name, "ps", "--all", "-q"])
+        # `index`: a container without a healthcheck has no State.Health ("map has no entry").
+        template = '{{.Id}} {{.RestartCount}} {{with index .State "Health"}}{{range .Log}}{{.Start}}|{{.ExitCode}} {{end}}{{end}}'
+        return f"cd / && date +%s%N && {{ {ids} | xargs -r {cmd.shell(['docker', 'inspect', '--format', template])} || true; }}"
+
+    def process(self, output: list[str]) -> EngineLook:
+        return parse_look(output)
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pyinfra_compose.parse import Container
 
 OK_STATUSES = ("healthy", "running", "done")
-FAILED_STATUSES = ("unhealthy", "exited", "dead")
+FAILED_STATUSES = ("unhealthy", "exited", "dead", "looping")  # looping: see probes.restart_loop
 
 
 @dataclass(frozen=True)
 class ServiceStatus:
     service: str
-    status: str  # healthy, running, done | starting, missing, stale, created, restarting | unhealthy, exited, dead
+    status: str  # healthy, running, done | starting, missing, stale, created, restarting, failing, recovering | unhealthy, exited, dead, looping
     container_id: str = ""
     detail: str = ""
 

@@ -27,7 +27,9 @@ from pyinfra_compose.facts import (
 from pyinfra_compose.health import verdict
 from pyinfra_compose.plan import Kind, Plan, plan_up
 from pyinfra_compose.preview import ComposePreview
+from pyinfra_compose.probes import DEFAULT_GRACE
 from pyinfra_compose.project import ComposeProject
+from pyinfra_compose.rollback import Rollback, guarded
 from pyinfra_compose.waiting import diagnose, wait_until_healthy
 
 
@@ -152,8 +154,8 @@ def reported(function: Callable[..., None]) -> Callable[..., bool]:
     return callback
 
 
-def _up_command(project: ComposeProject) -> FunctionCommand:
-    return FunctionCommand(reported(_run_up), (project,), {})
+def _up_command(project: ComposeProject, rollback: Rollback | None = None) -> FunctionCommand:
+    return FunctionCommand(reported(guarded(_run_up, project, rollback)), (project,), {})
 
 
 @operation()
@@ -161,6 +163,7 @@ def up(
     project: ComposeProject,
     builds: Mapping[str, LocalBuild] | None = None,
     preview: ComposePreview | None = None,
+    rollback: Rollback | None = None,
     readings=None,
 ):
     """
@@ -173,6 +176,7 @@ def up(
     + preview: from `read_preview` while the deploy file loads: the plan names the
       settings this deploy changes, and a dry run shows what `up` will do once the
       compose files and env files are uploaded (without it, the target's files as they are)
+    + rollback: when `up` fails, put back the state `rollback.record_healthy_state` kept
     + readings: facts read beforehand (`pyinfra_batch.read_facts`); default: ask the host
 
     No change (and nothing run) when every active service's container carries the
@@ -191,7 +195,7 @@ def up(
         report.record(host, {"project": project.project_name, "up_to_date": False, "changes": None})
         if builds:
             yield from _build_commands(project, builds, builds)
-        yield _up_command(project)
+        yield _up_command(project, rollback)
         return
     report.record(host, {"project": project.project_name, **plan.to_dict()})
     if plan.is_noop:
@@ -207,14 +211,22 @@ def up(
     # A plain `up` creates, starts and recreates what differs and removes orphans; it
     # leaves an unhealthy container with a current config alone, hence the second command.
     if plan.builds or plan.has(Kind.CREATE, Kind.START, Kind.RECREATE, Kind.ORPHAN):
-        yield _up_command(project)
+        yield _up_command(project, rollback)
     unhealthy = plan.services(Kind.UNHEALTHY)
     if unhealthy:
         yield StringCommand(cmd.shell(cmd.up(project, unhealthy, force_recreate=True)))
 
 
 @operation()
-def wait_healthy(project: ComposeProject, timeout: float = 300, interval: float = 2, after: OperationMeta | None = None):
+def wait_healthy(
+    project: ComposeProject,
+    timeout: float = 300,
+    interval: float = 2,
+    after: OperationMeta | None = None,
+    rollback: Rollback | None = None,
+    changes: Sequence[OperationMeta] = (),
+    grace: float = DEFAULT_GRACE,
+):
     """
     Wait until every active service is healthy (or running, without a healthcheck; a
     one-shot service that exited 0 counts as done), judged from the engine's own state.
@@ -223,12 +235,17 @@ def wait_healthy(project: ComposeProject, timeout: float = 300, interval: float 
     + timeout: seconds before failing, naming the services that are not healthy
     + interval: seconds between two looks at the services
     + after: the `up` operation this waits for; when it changed anything, always wait
+    + rollback: when the wait fails, put back the state `rollback.record_healthy_state` kept
+    + changes: operations that change what running services read (uploads of mounted
+      files, env files): when one changed anything, wait, and count a service healthy
+      only on a health probe that started after the change
+    + grace: seconds an unhealthy service may take to recover before the wait fails
 
     Fails at once on an unhealthy or exited service, with its last health-probe
     outputs and log lines. No change when everything is already healthy.
     """
     seen = _last_seen.pop((host.name, project.project_name), None) if after is not None else None
-    if not (after is not None and _changed(after)):
+    if not (after is not None and _changed(after)) and not any(_changed(meta) for meta in changes):
         if seen is None:
             desired = host.get_fact(ComposeDesiredConfig, project=project)
             containers = host.get_fact(ComposeContainers, project_name=project.project_name) if desired else []
@@ -237,7 +254,9 @@ def wait_healthy(project: ComposeProject, timeout: float = 300, interval: float 
         if now is not None and now.healthy:
             host.noop(f"all {len(now.statuses)} services of {project.project_name} are healthy")
             return
-    yield FunctionCommand(reported(wait_until_healthy), (project, timeout, interval), {})
+    yield FunctionCommand(
+        reported(guarded(wait_until_healthy, project, rollback)), (project, timeout, interval, tuple(changes), grace), {}
+    )
 
 
 @operation()

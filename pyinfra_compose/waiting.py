@@ -7,8 +7,13 @@ import time
 from pyinfra import host, logger
 from pyinfra.api import OperationError
 
-from pyinfra_compose.facts import ComposeContainers, ComposeDesiredConfig, ComposeServiceHealth
-from pyinfra_compose.health import ServiceStatus, changed_statuses, verdict
+from collections.abc import Sequence
+
+from pyinfra.api.operation import OperationMeta
+
+from pyinfra_compose.facts import ComposeContainers, ComposeDesiredConfig, ComposeProbes, ComposeServiceHealth
+from pyinfra_compose.health import ServiceStatus, Verdict, changed_statuses, verdict
+from pyinfra_compose.probes import DEFAULT_GRACE, judge
 from pyinfra_compose.project import ComposeProject
 
 
@@ -31,8 +36,23 @@ def diagnose(project: ComposeProject, statuses: tuple[ServiceStatus, ...]) -> st
     return "\n".join(parts)
 
 
-def wait_until_healthy(project: ComposeProject, timeout: float, interval: float) -> None:
-    """Poll the engine until every desired service is ok; raise naming the ones that are not."""
+def changed(metas: Sequence[OperationMeta]) -> bool:
+    """Whether any of these operations (already run: this is called at execution) changed something."""
+    return any(meta.is_complete() and meta.did_change() for meta in metas)
+
+
+def wait_until_healthy(
+    project: ComposeProject,
+    timeout: float,
+    interval: float,
+    changes: Sequence[OperationMeta] = (),
+    grace: float = DEFAULT_GRACE,
+) -> None:
+    """Poll the engine until every desired service is ok; raise naming the ones that are not.
+
+    When one of `changes` changed something, healthy needs a probe that started after
+    the wait began; unhealthy needs to last `grace` seconds; a restart loop fails at once
+    (the rules: probes.py)."""
     desired = host.get_fact(ComposeDesiredConfig, project=project)
     if desired is None:
         raise OperationError(f"compose file of {project.project_name} is not on the target")
@@ -44,9 +64,16 @@ def wait_until_healthy(project: ComposeProject, timeout: float, interval: float)
         )
     start = time.monotonic()
     printed: dict[str, str] = {}
+    first = host.get_fact(ComposeProbes, project_name=project.project_name)
+    since = first.now if changed(changes) else None
+    baseline = {cid: probes.restart_count for cid, probes in first.containers.items()}
+    bad_since: dict[str, float] = {}
     while True:
         containers = host.get_fact(ComposeContainers, project_name=project.project_name)
-        current = verdict(desired.hashes, containers)
+        look = host.get_fact(ComposeProbes, project_name=project.project_name)
+        for cid, probes in look.containers.items():
+            baseline.setdefault(cid, probes.restart_count)  # a container created during the wait
+        current = Verdict(tuple(judge(verdict(desired.hashes, containers).statuses, look, since, baseline, bad_since, grace)))
         elapsed = time.monotonic() - start
         for status in changed_statuses(printed, current.statuses):
             printed[status.service] = status.status

@@ -280,7 +280,7 @@ def test_wait_healthy_waits_after_a_change(fake_host, after):
     host = fake_host(HEALTHY)
     [command] = list(operations.wait_healthy._inner(project=PROJECT, timeout=9, interval=1, after=after))
     assert isinstance(command, FunctionCommand)
-    assert command.function.__wrapped__ is wait_until_healthy and command.args == (PROJECT, 9, 1)
+    assert command.function.__wrapped__ is wait_until_healthy and command.args == (PROJECT, 9, 1, (), 30.0)
     assert host.noops == []
 
 

@@ -32,7 +32,7 @@ def test_every_query_builds_its_command_with_the_arguments_its_operation_uses():
 def test_the_batch_holds_the_facts_a_no_op_deploy_plans_from():
     names = {query.cls.__name__ for query in deploy_reads(stack())}
     assert names >= {
-        "DockerPresence", "TreeListing", "FileStates", "EnvFileDigests", "ComposeInputs",
+        "TargetPreflight", "DockerPresence", "TreeListing", "FileStates", "EnvFileDigests", "ComposeInputs",
         "ComposeContainers", "ComposeDesiredConfig", "ComposeBuildState", "MissingImages",
     }
 
