@@ -6,11 +6,13 @@ A checklist; each step is a named, idempotent operation (a second run changes no
 from pyinfra import host, inventory
 
 from devstack import operations as devstack
+from devstack.database import role_password_args
 from devstack.prepare import prepare
 from devstack.hostdata import ssh_tunnel
 from devstack.stack import COMPOSE_FILE, EXCLUDES, REPO, TREES, extra_ca_pem, urls
 from pyinfra_compose import dryrun
 from pyinfra_compose import operations as compose
+from pyinfra_postgres import operations as postgres
 from pyinfra_sync.operations import sync_trees
 
 # 1. Validate settings and secrets, choose images, render .env: before touching the target.
@@ -36,12 +38,16 @@ if stack.stand_ins:
         extra_ca_pem=extra_ca_pem(settings.extra_ca_certs),
     )
 
-# 6. Compose up: only what differs is built, created or recreated (the plan says why).
+# 6. The database's password is the secrets file's (rotated in place when it changed or was
+#    regenerated, before the api is recreated with it): no data lost with a lost secrets file.
+postgres.role_password(name="POSTGRES_PASSWORD in force", **role_password_args(stack))
+
+# 7. Compose up: only what differs is built, created or recreated (the plan says why).
 preview = compose.read_preview(stack.project, [COMPOSE_FILE.read_text()], [stack.env_text])  # read before step 3 runs
 up = compose.up(name="Compose up", project=stack.project, builds=stack.builds, preview=preview)
 
-# 7. Wait until every service is healthy, judged from the engine itself.
+# 8. Wait until every service is healthy, judged from the engine itself.
 compose.wait_healthy(name="Wait for health", project=stack.project, timeout=settings.health_timeout, after=up)
 
-# 8. Where to find it.
+# 9. Where to find it.
 devstack.show_urls(name="Service URLs", urls=urls(settings), tunnel=ssh_tunnel(host, settings))

@@ -50,6 +50,12 @@ class Settings:
     pgadmin_email: str
     purge: bool
     drift_exit_code: bool
+    # Backups and restore (issue 11): nothing destructive without a verified backup.
+    backup_dir: str
+    backups_keep: int
+    purge_without_backup: bool
+    backup: str
+    replace: bool
 
 
 def _bool(value: Any, where: str) -> bool:
@@ -141,7 +147,23 @@ def validate(raw: Mapping[str, Any], source: Callable[[str], str], remote: bool)
         pgadmin_email=str(raw["pgadmin_email"]),
         purge=_bool(raw["purge"], where("purge", raw["purge"])),
         drift_exit_code=_bool(raw["drift_exit_code"], where("drift_exit_code", raw["drift_exit_code"])),
+        **_backup_settings(raw, where),
     )
+
+
+def _backup_settings(raw: Mapping[str, Any], where: Callable[[str, Any], str]) -> dict[str, Any]:
+    for key in ("backup_dir", "backup"):
+        if not isinstance(raw[key], str) or "\n" in raw[key] or "\x00" in raw[key]:
+            raise SettingsError(f"{where(key, raw[key])}: must be a path")
+    if not raw["backup_dir"]:
+        raise SettingsError(f"{where('backup_dir', raw['backup_dir'])}: must be a path")
+    return {
+        "backup_dir": raw["backup_dir"],
+        "backups_keep": _int(raw["backups_keep"], where("backups_keep", raw["backups_keep"]), 1, 10000),
+        "purge_without_backup": _bool(raw["purge_without_backup"], where("purge_without_backup", raw["purge_without_backup"])),
+        "backup": raw["backup"],
+        "replace": _bool(raw["replace"], where("replace", raw["replace"])),
+    }
 
 
 def _ports(value: Any, where: Callable[[str, Any], str]) -> Ports:

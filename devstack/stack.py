@@ -3,7 +3,7 @@ the .env, the compose project and the build digests. Pure apart from local files
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyinfra_compose import ComposeProject
@@ -104,6 +104,7 @@ class Stack:
     env_text: str
     builds: dict[str, LocalBuild]
     stand_ins: dict[str, str]  # stand-in image this stack uses -> its images/build.sh name
+    postgres_password: str = field(default="", repr=False)  # a secret: never in a repr
 
     @property
     def project(self) -> ComposeProject:
@@ -135,4 +136,5 @@ def decide(settings: Settings, secrets: dict[str, str], images: dict[str, str], 
         env_text=render(values, header),
         builds=local_builds(COMPOSE_FILE, values, settings.project_name),
         stand_ins=stand_ins(images, settings.profiles),
+        postgres_password=secrets["POSTGRES_PASSWORD"],
     )

@@ -57,3 +57,15 @@ purge = False
 # would change), 0 when nothing would; 1 stays pyinfra's failure, 2 invalid settings.
 # Like `terraform plan -detailed-exitcode`, e.g. `--dry --data drift_exit_code=true` in CI.
 drift_exit_code = False
+
+# Backups (down.py --data purge=true takes one first; restore.py brings one back). Where,
+# on this machine: <backup_dir>/<host>/<project>/<UTC timestamp>.dump (a relative path is
+# relative to the repository; git-ignored). The newest `backups_keep` per host are kept.
+backup_dir = "backups"
+backups_keep = 10
+# down.py only: purge even when the backup cannot be taken (the data is then gone).
+purge_without_backup = False
+# restore.py only: the backup file to restore (default: the host's newest), and whether it
+# may replace a database that already has tables.
+backup = ""
+replace = False
