@@ -38,6 +38,21 @@ def role_password_args(stack: Stack) -> dict[str, Any]:
     }
 
 
+def version_check_args(stack: Stack, host_arg: str) -> dict[str, Any]:
+    """Arguments of pyinfra_postgres's data_version_fits, with the steps that move the data
+    to another major version through a verified backup (`host_arg`: how pyinfra names the
+    host, e.g. @local)."""
+    settings = stack.settings
+    steps = (
+        "To move the data to the new major version: 1. deploy once more with the image the data was made "
+        f"with; 2. `pyinfra {host_arg} down.py --data purge=true` (a verified backup first, to "
+        f"{settings.backup_dir}/{host_arg}/{settings.project_name}/); 3. deploy with the new image; "
+        f"4. `pyinfra {host_arg} restore.py`."
+    )
+    return {"project": settings.project_name, "service": SERVICE, "volume": volume_name(settings.project_name),
+            "image": stack.postgres_image, "steps": steps}
+
+
 def backup_root(settings: Settings) -> Path:
     """The backups directory on this machine (a relative backup_dir is the repository's)."""
     root = Path(settings.backup_dir).expanduser()
@@ -73,3 +88,21 @@ def backup_args(host_name: str, settings: Settings) -> dict[str, Any]:
         "host_dir": str(host_dir),
         "keep": settings.backups_keep,
     }
+
+
+def restore_files(host_name: str, settings: Settings) -> dict[str, str]:
+    """Database -> local dump file restore.py restores: --data backup=PATH into the main
+    database, else the host's newest backup set (every database in it). SettingsError when
+    there is none, said before the target is touched."""
+    if settings.backup:
+        path = Path(settings.backup).expanduser()
+        if not path.is_file() or path.stat().st_size == 0:
+            raise SettingsError(f"backup = {settings.backup!r} (from --data): no such backup file (or it is empty)")
+        return {settings.postgres_db: str(path.resolve())}
+    directory = backups.project_dir(backup_root(settings), host_name, settings.project_name)
+    sets = [s for s in backups.backup_sets(directory) if s.main]
+    if not sets:
+        raise SettingsError(f"no backup of {settings.project_name} on {host_name} in {directory}: nothing to restore "
+                            "(down.py --data purge=true takes one; or --data backup=PATH)")
+    newest = sets[-1]
+    return {(database or settings.postgres_db): str(path) for database, path in sorted(newest.files.items())}

@@ -105,6 +105,7 @@ class Stack:
     builds: dict[str, LocalBuild]
     stand_ins: dict[str, str]  # stand-in image this stack uses -> its images/build.sh name
     postgres_password: str = field(default="", repr=False)  # a secret: never in a repr
+    postgres_image: str = ""
 
     @property
     def project(self) -> ComposeProject:
@@ -137,4 +138,5 @@ def decide(settings: Settings, secrets: dict[str, str], images: dict[str, str], 
         builds=local_builds(COMPOSE_FILE, values, settings.project_name),
         stand_ins=stand_ins(images, settings.profiles),
         postgres_password=secrets["POSTGRES_PASSWORD"],
+        postgres_image=images["POSTGRES_IMAGE"],
     )

@@ -134,6 +134,19 @@ def volume_pg_version(volume: str, image: str) -> list[str]:
     return [DOCKER, "run", "--rm", "--entrypoint", "cat", "-v", f"{volume}:/pgdata:ro", image, "/pgdata/PG_VERSION"]
 
 
+def data_version(project: str, service: str, volume: str, image: str) -> str:
+    """Shell line: the major version that initialised the data (PG_VERSION): from the running
+    server's container, else read off the volume by a throwaway container of `image`
+    ("unknown" when that cannot run, e.g. the image is not built yet), ABSENT without a volume."""
+    find = shell(running_container(project, service))
+    inside = f"{DOCKER} exec \"$c\" cat {shell([PGDATA + '/PG_VERSION'])}"
+    return (
+        f"c=$({find} | head -n 1); if [ -n \"$c\" ]; then {inside}; "
+        f"elif {shell([DOCKER, 'volume', 'inspect', volume])} >/dev/null 2>&1; then "
+        f"{shell(volume_pg_version(volume, image))} 2>/dev/null || echo unknown; else echo {ABSENT}; fi"
+    )
+
+
 _MAJOR_TAG = re.compile(r":(?P<major>[0-9]+)(?:[.-][^:/@]*)?(?:@sha256:[0-9a-f]+)?$")
 
 

@@ -68,3 +68,18 @@ class UserTables(NeedsDocker, FactBase[int]):
 
     def process(self, output: list[str]) -> int:
         return int(next(line.strip() for line in output if line.strip()))
+
+
+class DataVersion(NeedsDocker, FactBase[str]):
+    """The Postgres major version of a data volume ("17"), "" without a volume, "unknown"
+    when it cannot be read."""
+
+    def command(self, project: str, service: str, volume: str, image: str) -> str:
+        return cmd.data_version(project, service, volume, image)
+
+    def default(self) -> str:
+        return ""
+
+    def process(self, output: list[str]) -> str:
+        answer = next((line.strip() for line in output if line.strip()), "")
+        return "" if answer == ABSENT else answer

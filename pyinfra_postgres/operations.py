@@ -14,7 +14,7 @@ from pyinfra_compose.facts import ComposeProjectResources
 from pyinfra_compose.operations import reported
 
 from pyinfra_postgres import commands as cmd
-from pyinfra_postgres.facts import RoleState, StoredRolePassword
+from pyinfra_postgres.facts import DataVersion, RoleState, StoredRolePassword
 from pyinfra_postgres.scram import new_verifier
 
 
@@ -96,3 +96,32 @@ def role_password(
     report.say_once(host, [f"rotate {what} of role {role}"])
     report.record(host, {"role": role, "action": "rotate"})
     yield from _rotation(state.container, superuser, role, password)
+
+
+@operation()
+def data_version_fits(project: str, service: str, volume: str, image: str, steps: str = ""):
+    """
+    Stop before anything is touched when the data volume was initialised by another Postgres
+    major version than `image`'s (that server would refuse to start on it, or worse, a
+    downgrade would be attempted on newer files).
+
+    + project, service, volume: the compose project, its Postgres service, its data volume
+    + image: the Postgres image the deploy will run (its tag names the major version)
+    + steps: what the user should do instead, appended to the error
+    """
+    want = cmd.image_major(image)
+    have = host.get_fact(DataVersion, project=project, service=service, volume=volume, image=image)
+    if not have:
+        host.noop(f"no data volume {volume} yet")
+        return
+    if want is None or not have.isdigit():
+        host.noop(f"major version not compared (data: {have}, image {image})")
+        return
+    if int(have) != want:
+        raise OperationError(
+            f"{volume} holds Postgres {have} data, and {image} is Postgres {want}: it cannot run on it. "
+            f"Nothing was touched.{(' ' + steps) if steps else ''}"
+        )
+    host.noop(f"{volume} holds Postgres {have} data, as {image} runs")
+    return
+    yield  # an operation is a generator

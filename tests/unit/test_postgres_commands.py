@@ -96,3 +96,22 @@ def test_stored_password_reports_absent_container_and_errors_and_never_the_verif
 )
 def test_image_major(image, major):
     assert cmd.image_major(image) == major
+
+
+def test_data_version_reads_the_running_server_else_the_volume():
+    assert cmd.data_version(H, H, H, H) == (
+        f"c=$(docker ps --quiet --filter 'label=com.docker.compose.project={H}' "
+        f"--filter 'label=com.docker.compose.service={H}' --filter status=running | head -n 1); "
+        "if [ -n \"$c\" ]; then docker exec \"$c\" cat /var/lib/postgresql/data/PG_VERSION; "
+        f"elif docker volume inspect {Q} >/dev/null 2>&1; then "
+        f"docker run --rm --entrypoint cat -v 'x; rm -rf /:/pgdata:ro' {Q} /pgdata/PG_VERSION 2>/dev/null "
+        "|| echo unknown; else echo __pyinfra_compose_absent__; fi"
+    )
+
+
+def test_create_database_quotes_the_name_in_the_server():
+    assert cmd.query(H, H, "postgres", cmd.CREATE_DATABASE_SQL, {"db": H}) == (
+        "printf '%s\\n' 'SELECT format('\"'\"'CREATE DATABASE %I'\"'\"', :'\"'\"'db'\"'\"') WHERE NOT EXISTS "
+        "(SELECT 1 FROM pg_database WHERE datname = :'\"'\"'db'\"'\"') \\gexec' "
+        f"| docker exec -i {Q} psql -X -q -tA -v ON_ERROR_STOP=1 -U {Q} -d postgres --set 'db=x; rm -rf /'"
+    )

@@ -91,3 +91,59 @@ def test_an_unreadable_password_fails_naming_the_error(fake):
     fake(RoleState("c1", None, error="FATAL:  the database system is starting up"))
     with pytest.raises(OperationError, match="cannot read the password of role app in postgres .c1.: FATAL"):
         commands(None)
+
+
+@pytest.mark.parametrize(
+    ("data", "image", "noop"),
+    [
+        ("", "postgres:17", "no data volume v yet"),
+        ("17", "postgres:17", "v holds Postgres 17 data, as postgres:17 runs"),
+        ("unknown", "postgres:17", "major version not compared (data: unknown, image postgres:17)"),
+        ("17", "postgres:latest", "major version not compared (data: 17, image postgres:latest)"),
+    ],
+)
+def test_data_version_fits(monkeypatch, data, image, noop):
+    from pyinfra_postgres.facts import DataVersion
+
+    host = Host({DataVersion: data})
+    monkeypatch.setattr(operations, "host", host)
+    assert list(operations.data_version_fits._inner("p", "postgres", "v", image, steps="Do X.")) == []
+    assert host.noops == [noop]
+
+
+def test_another_major_version_stops_with_the_steps(monkeypatch):
+    from pyinfra_postgres.facts import DataVersion
+
+    monkeypatch.setattr(operations, "host", Host({DataVersion: "16"}))
+    with pytest.raises(OperationError, match=r"^v holds Postgres 16 data, and postgres:17 is Postgres 17: it cannot "
+                                             r"run on it\. Nothing was touched\. Do X\.$"):
+        list(operations.data_version_fits._inner("p", "postgres", "v", "postgres:17", steps="Do X."))
+
+
+def test_restore_refuses_a_database_with_tables_without_replace(monkeypatch):
+    from pyinfra_postgres import dumps
+    from pyinfra_postgres.facts import RunningContainer, UserTables
+
+    host = Host({RunningContainer: "c1", UserTables: 2})
+    monkeypatch.setattr(dumps, "host", host)
+    with pytest.raises(OperationError, match="database app already has 2 table.s.: .* --data replace=true"):
+        list(dumps.restore._inner("p", "postgres", "app", {"app": "/b/x.dump"}))
+    out = [str(c) if isinstance(c, StringCommand) else f"upload {c.src} -> {c.dest}"
+           for c in dumps.restore._inner("p", "postgres", "app", {"app": "/b/x.dump"}, replace=True)]
+    temp = out[2].split(" -> ")[1]
+    assert out[1:] == [
+        f"( umask 077 && : > {temp} ) && chmod 600 {temp}",
+        f"upload /b/x.dump -> {temp}",
+        f"docker exec -i c1 pg_restore -U app -d app --clean --if-exists --no-owner --exit-on-error "
+        f"< {temp}; rc=$?; rm -f {temp}; exit $rc",
+    ]
+    assert out[0].endswith("| docker exec -i c1 psql -X -q -tA -v ON_ERROR_STOP=1 -U app -d postgres --set db=app")
+
+
+def test_restore_needs_a_running_server(monkeypatch):
+    from pyinfra_postgres import dumps
+    from pyinfra_postgres.facts import RunningContainer
+
+    monkeypatch.setattr(dumps, "host", Host({RunningContainer: ""}))
+    with pytest.raises(OperationError, match="postgres of project p is not running: deploy the stack first"):
+        list(dumps.restore._inner("p", "postgres", "app", {"app": "/b/x.dump"}))
