@@ -6,7 +6,7 @@ A checklist; each step is a named, idempotent operation (a second run changes no
 from pyinfra import host, inventory
 
 from devstack import operations as devstack
-from devstack.database import role_password_args
+from devstack.database import role_password_args, version_check_args
 from devstack.prepare import prepare
 from devstack.hostdata import ssh_tunnel
 from devstack.stack import COMPOSE_FILE, EXCLUDES, REPO, TREES, extra_ca_pem, urls
@@ -22,6 +22,9 @@ dryrun.install(drift_exit_code=settings.drift_exit_code)  # --dry: drift verdict
 
 # 2. Docker engine and compose v2 present, daemon answering.
 devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker)
+
+# 2b. The data volume's Postgres major version is the image's: else stop here, with the steps.
+postgres.data_version_fits(name="Postgres data fits the image", **version_check_args(stack, host.name))
 
 # 3. Compose file, Dockerfiles, app sources, image recipes and files/ onto the target.
 sync_trees(name="Upload the stack's files", src_root=str(REPO), dest_root=stack.root, trees=TREES, excludes=EXCLUDES)

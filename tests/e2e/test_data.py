@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pytest
 from dotenv import dotenv_values
 
-from tests.e2e.helpers import REPO, assert_no_change, deploy_local, http_get, ps, psql, run
+from tests.e2e.helpers import REPO, assert_no_change, deploy_local, http_get, ps, psql, run, wait_for
 
 PROJECT = "infra"
 SECRETS = REPO / "secrets.env"
@@ -94,3 +94,70 @@ def test_password_changed_by_hand_shows_in_the_dry_run_then_is_rotated(rows):
     assert changed not in dry.stdout + result.stdout and old not in dry.stdout + result.stdout
     again = deploy_local("deploy.py", "-y")
     assert_no_change(again.stdout, operations=result.stdout.count("--> Starting operation:"))
+
+
+def volumes() -> list[str]:
+    return run(["docker", "volume", "ls", "-q", "--filter", f"label=com.docker.compose.project={PROJECT}"]).stdout.split()
+
+
+def test_purge_whose_backup_cannot_be_taken_removes_nothing_and_says_why(rows, tmp_path):
+    before = (volumes(), sorted(r["ID"] for r in ps(PROJECT)))
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("")
+    nowhere = deploy_local("down.py", "--data", "purge=true", "--data", f"backup_dir={blocked}", "-y", check=False)
+    assert nowhere.returncode == 2 and f"{blocked} is not a directory: the purge needs a backup first" in nowhere.stdout
+    assert "Starting operation" not in nowhere.stdout
+    container = next(r["ID"] for r in ps(PROJECT) if r["Service"] == "postgres")
+    run(["docker", "pause", container])  # the dump cannot be taken: the server answers nothing
+    try:
+        failed = deploy_local("down.py", "--data", "purge=true", "--data", f"backup_dir={tmp_path}", "-y", check=False)
+    finally:
+        run(["docker", "unpause", container])
+    assert failed.returncode != 0 and "could not be started" in failed.stdout and "paused" in failed.stdout, failed.stdout[-2000:]
+    assert (volumes(), sorted(r["ID"] for r in ps(PROJECT))) == before
+    assert not list(tmp_path.glob("@local/infra/*.dump"))
+    # Probes timed out while paused: healthy again at its next probe.
+    wait_for(lambda: all(r["Health"] == "healthy" for r in ps(PROJECT)), 60, what="health after the unpause")
+    assert_healthy_with_rows()
+
+
+def test_purge_backs_up_first_and_restore_brings_every_row_back(rows, tmp_path):
+    where = ["--data", f"backup_dir={tmp_path}"]
+    purged = deploy_local("down.py", "--data", "purge=true", *where, "-y")
+    assert volumes() == []
+    (dump,) = (tmp_path / "@local" / "infra").glob("*.dump")
+    assert f"backup of app: {dump}" in purged.stdout
+    assert oct(dump.stat().st_mode & 0o777) == "0o600" and oct(dump.parent.stat().st_mode & 0o777) == "0o700"
+    deploy_local("deploy.py", "-y")  # a fresh, empty database
+    dry = deploy_local("restore.py", *where, "--dry")
+    assert f"restore {dump} into database app of postgres" in dry.stdout
+    assert psql(PROJECT, "SELECT to_regclass('public.kept_rows') IS NULL") == "t"  # the dry run touched nothing
+    deploy_local("restore.py", *where, "-y")
+    assert_healthy_with_rows()
+    again = deploy_local("restore.py", "--data", f"backup={dump}", "-y", check=False)
+    assert again.returncode != 0 and "database app already has 1 table(s)" in again.stdout
+    psql(PROJECT, "INSERT INTO kept_rows VALUES ('after the backup')")
+    deploy_local("restore.py", "--data", f"backup={dump}", "--data", "replace=true", "-y")
+    assert_healthy_with_rows()  # the backup's three rows, the later one replaced
+
+
+def set_pg_version(version: str) -> None:
+    """Make the data volume say another major version made it (what a data volume of
+    Postgres 16 says to a Postgres 17 image), with the server's container stopped or not."""
+    run(["docker", "run", "--rm", "--entrypoint", "sh", "-v", f"{PROJECT}_postgres_data:/d",
+         "devstack-local/postgres:17", "-c", f"echo {version} > /d/PG_VERSION"])
+
+
+def test_another_major_version_stops_the_deploy_before_anything_is_touched_with_the_steps(rows):
+    set_pg_version("16")
+    try:
+        before = sorted(r["ID"] for r in ps(PROJECT))
+        refused = deploy_local("deploy.py", "-y", check=False)
+        assert refused.returncode != 0
+        assert "infra_postgres_data holds Postgres 16 data, and devstack-local/postgres:17 is Postgres 17" in refused.stdout
+        assert "2. `pyinfra @local down.py --data purge=true`" in refused.stdout
+        assert sorted(r["ID"] for r in ps(PROJECT)) == before
+    finally:
+        set_pg_version("17")
+    deploy_local("deploy.py", "-y")
+    assert_healthy_with_rows()
