@@ -7,15 +7,17 @@ from pyinfra import host, inventory
 
 from devstack import operations as devstack
 from devstack import record
+from devstack.database import role_password_args, version_check_args
 from devstack.prepare import prepare
 from devstack.preflight import preflight
 from devstack.reads import deploy_reads
 from devstack.hostdata import ssh_tunnel
 from devstack.stack import COMPOSE_FILE, EXCLUDES, KEEP, REPO, TREES, extra_ca_pem, urls
-from pyinfra_compose import dryrun
 from pyinfra_batch import read_facts
+from pyinfra_compose import dryrun
 from pyinfra_compose import operations as compose
 from pyinfra_compose import rollback
+from pyinfra_postgres import operations as postgres
 from pyinfra_sync.operations import sync_trees
 
 # 1. Validate settings and secrets, choose images, render .env: before touching the target.
@@ -28,7 +30,10 @@ preflight(host, stack, readings=seen)  # ports free (or ours), daemon, disk for 
 # 2. Docker engine and compose v2 present, daemon answering.
 docker = devstack.docker_present(name="Docker engine and compose v2", install=settings.install_docker, readings=seen)
 
-# 2b. The healthy state now serving, kept where this deploy changes the stack's definition.
+# 2b. The data volume's Postgres major version is the image's: else stop here, with the steps.
+postgres.data_version_fits(name="Postgres data fits the image", **version_check_args(stack, host.name), readings=seen)
+
+# 2c. The healthy state now serving, kept where this deploy changes the stack's definition.
 preview = compose.read_preview(stack.project, [COMPOSE_FILE.read_text()], [stack.env_text], readings=seen)
 undo = None  # --data rollback=false: a failed update stays as it failed, for debugging
 if settings.rollback:
@@ -54,19 +59,23 @@ if stack.stand_ins:
         readings=seen,
     )
 
-# 6. Compose up: only what differs is built, created or recreated (the plan says why).
+# 6. The database's password is the secrets file's (rotated in place when it changed or was
+#    regenerated, before the api is recreated with it): no data lost with a lost secrets file.
+postgres.role_password(name="POSTGRES_PASSWORD in force", **role_password_args(stack), readings=seen)
+
+# 7. Compose up: only what differs is built, created or recreated (the plan says why).
 up = compose.up(name="Compose up", project=stack.project, builds=stack.builds, preview=preview, rollback=undo, readings=seen)
 
-# 7. Wait until every service is healthy, judged from the engine itself: after the uploads or up changed
+# 8. Wait until every service is healthy, judged from the engine itself: after the uploads or up changed
 #    anything, only a probe since counts; a blip within health_grace passes; on failure: roll back.
 compose.wait_healthy(
     name="Wait for health", project=stack.project, timeout=settings.health_timeout, after=up,
     changes=(synced, env), grace=settings.health_grace, rollback=undo,
 )
 
-# 8. Healthy: when anything changed, record when, from which commit, by whom (status.py shows it).
+# 9. Healthy: when anything changed, record when, from which commit, by whom (status.py shows it).
 changed = [docker, synced, env, up] + ([images] if stack.stand_ins else [])
 devstack.deploy_record(name="Deploy record", dest=record.path(stack.root), text=record.now(), after=changed)
 
-# 9. Where to find it.
+# 10. Where to find it.
 devstack.show_urls(name="Service URLs", urls=urls(settings), tunnel=ssh_tunnel(host, settings))

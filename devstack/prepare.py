@@ -35,7 +35,12 @@ def settings_or_exit(host, inventory) -> Settings:
         _exit(host, error)
 
 
-def _exit(host, error: SettingsError) -> NoReturn:
+def stop_before_touching(host, error: Exception) -> NoReturn:
+    """The playbooks' way to stop on a bad setting or secret: one line, exit status 2."""
+    _exit(host, error)
+
+
+def _exit(host, error: Exception) -> NoReturn:
     # A clean message, not a traceback: the user's fix is in the message.
     logger.error(f"{host.print_prefix}stopped before touching the target: {error}")
     sys.exit(2)

@@ -18,12 +18,13 @@ from pyinfra_compose.facts import (
     DockerPresence,
     EnvFileDigests,
 )
+from pyinfra_compose.preflight import TargetPreflight
+from pyinfra_postgres.facts import DataVersion, StoredRolePassword
 from pyinfra_sync.facts import TreeListing
 from pyinfra_sync.manifest import check_trees
 
-from pyinfra_compose.preflight import TargetPreflight
-
 from devstack import facts, preflight
+from devstack.database import role_password_args, version_check_args
 from devstack.stack import EXCLUDES, TREES, Stack
 
 
@@ -44,6 +45,10 @@ def deploy_reads(stack: Stack) -> list[Query]:
         Query(ComposeContainers, {"project_name": project.project_name}),
         Query(ComposeDesiredConfig, {"project": project}),
     ]
+    password = role_password_args(stack)
+    queries.append(Query(StoredRolePassword, {k: password[k] for k in ("project", "service", "superuser", "role")}))
+    version = version_check_args(stack, "")
+    queries.append(Query(DataVersion, {k: version[k] for k in ("project", "service", "volume", "image")}))
     if stack.stand_ins:
         queries.append(Query(facts.MissingImages, {"images": tuple(stack.stand_ins)}))
     if stack.builds:

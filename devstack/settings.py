@@ -52,6 +52,12 @@ class Settings:
     drift_exit_code: bool
     rollback: bool
     health_grace: int
+    # Backups and restore (issue 11): nothing destructive without a verified backup.
+    backup_dir: str
+    backups_keep: int
+    purge_without_backup: bool
+    backup: str
+    replace: bool
     sync_checksum: bool = False  # compare every synced file by a fresh hash (rsync -c)
 
 
@@ -147,7 +153,23 @@ def validate(raw: Mapping[str, Any], source: Callable[[str], str], remote: bool)
         rollback=_bool(raw["rollback"], where("rollback", raw["rollback"])),
         health_grace=_int(raw["health_grace"], where("health_grace", raw["health_grace"]), 0, 3600),
         sync_checksum=_bool(raw["sync_checksum"], where("sync_checksum", raw["sync_checksum"])),
+        **_backup_settings(raw, where),
     )
+
+
+def _backup_settings(raw: Mapping[str, Any], where: Callable[[str, Any], str]) -> dict[str, Any]:
+    for key in ("backup_dir", "backup"):
+        if not isinstance(raw[key], str) or "\n" in raw[key] or "\x00" in raw[key]:
+            raise SettingsError(f"{where(key, raw[key])}: must be a path")
+    if not raw["backup_dir"]:
+        raise SettingsError(f"{where('backup_dir', raw['backup_dir'])}: must be a path")
+    return {
+        "backup_dir": raw["backup_dir"],
+        "backups_keep": _int(raw["backups_keep"], where("backups_keep", raw["backups_keep"]), 1, 10000),
+        "purge_without_backup": _bool(raw["purge_without_backup"], where("purge_without_backup", raw["purge_without_backup"])),
+        "backup": raw["backup"],
+        "replace": _bool(raw["replace"], where("replace", raw["replace"])),
+    }
 
 
 def _ports(value: Any, where: Callable[[str, Any], str]) -> Ports:

@@ -108,6 +108,8 @@ class Stack:
     stand_ins: dict[str, str]  # stand-in image this stack uses -> its images/build.sh name
     # The .env values (secrets among them: never in a repr): watch.py recomputes build digests from them.
     env: dict[str, str] = field(default_factory=dict, repr=False)
+    postgres_password: str = field(default="", repr=False)  # a secret: never in a repr
+    postgres_image: str = ""
 
     @property
     def project(self) -> ComposeProject:
@@ -140,4 +142,6 @@ def decide(settings: Settings, secrets: dict[str, str], images: dict[str, str], 
         builds=local_builds(COMPOSE_FILE, values, settings.project_name),
         stand_ins=stand_ins(images, settings.profiles),
         env=values,
+        postgres_password=secrets["POSTGRES_PASSWORD"],
+        postgres_image=images["POSTGRES_IMAGE"],
     )

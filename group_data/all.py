@@ -73,3 +73,15 @@ rollback = True
 # and recover before the health wait fails: a 10-second blip passes. Exited, dead and
 # restart-looping services fail at once.
 health_grace = 30
+
+# Backups (down.py --data purge=true takes one first; restore.py brings one back). Where,
+# on this machine: <backup_dir>/<host>/<project>/<UTC timestamp>.dump (a relative path is
+# relative to the repository; git-ignored). The newest `backups_keep` per host are kept.
+backup_dir = "backups"
+backups_keep = 10
+# down.py only: purge even when the backup cannot be taken (the data is then gone).
+purge_without_backup = False
+# restore.py only: the backup file to restore (default: the host's newest), and whether it
+# may replace a database that already has tables.
+backup = ""
+replace = False

@@ -54,9 +54,10 @@ def default_stack(offline_images):
     machine with no project containers or volumes (a volume initialised with another
     password would keep it). Shared by every module that needs the full stack; purged
     when the session ends."""
-    deploy_local("down.py", "--data", "purge=true", "-y")
+    scratch = ("--data", "purge=true", "--data", "purge_without_backup=true")  # test data: no backup wanted
+    deploy_local("down.py", *scratch, "-y")
     yield deploy_local("deploy.py", "-y")
-    deploy_local("down.py", "--data", "purge=true", "-y", check=False)
+    deploy_local("down.py", *scratch, "-y", check=False)
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,7 @@ def test_the_batch_holds_the_facts_a_no_op_deploy_plans_from():
     names = {query.cls.__name__ for query in deploy_reads(stack())}
     assert names >= {
         "TargetPreflight", "DockerPresence", "TreeListing", "FileStates", "EnvFileDigests", "ComposeInputs",
-        "ComposeContainers", "ComposeDesiredConfig", "ComposeBuildState", "MissingImages",
+        "ComposeContainers", "ComposeDesiredConfig", "ComposeBuildState", "MissingImages", "StoredRolePassword", "DataVersion",
     }
 
 
