@@ -1,5 +1,5 @@
 """Facts of status.py beyond pyinfra_compose's: free disk, Docker's data root, the deploy
-record. Each is one small shell line, meant to be batched (pyinfra_compose/batch.py)."""
+record. Each is one small shell line, meant to be batched (pyinfra_batch/)."""
 
 from __future__ import annotations
 

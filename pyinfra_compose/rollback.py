@@ -103,6 +103,7 @@ def record_healthy_state(
     keep: Sequence[str],
     preview: ComposePreview | None = None,
     builds: Mapping[str, LocalBuild] | None = None,
+    readings=None,
 ):
     """
     Record the healthy state now serving, before this deploy changes the stack's definition.
@@ -112,18 +113,20 @@ def record_healthy_state(
     + keep: the files and directories of the definition (compose files, Dockerfiles, .env)
     + preview: from `read_preview`: tells whether the compose or env files change
     + builds: service -> `LocalBuild`: tells whether an image will be rebuilt
+    + readings: facts read beforehand (`pyinfra_batch.read_facts`); default: ask the host
 
     No change when nothing of the definition changes (a source edit at most), when the
     project is not deployed yet, or when it is not healthy now (nothing healthy to keep).
     """
     # Cheapest question first: a no-op deploy asks only for the build records (as `up` does).
     active = dict(builds or {})
-    records = host.get_fact(ComposeBuildState, builds=active) if active else {}
+    ask = readings or host
+    records = ask.get_fact(ComposeBuildState, builds=active) if active else {}
     changes = definition_changes(preview, active, records)
     if not changes:
         host.noop(f"the definition of {project.project_name} does not change: nothing to keep")
         return
-    containers = host.get_fact(ComposeContainers, project_name=project.project_name)
+    containers = ask.get_fact(ComposeContainers, project_name=project.project_name)
     if not containers:
         host.noop(f"{project.project_name} is not deployed yet: no state to keep")
         return

@@ -60,6 +60,7 @@ def role_password(
     volume: str,
     start: Sequence[str] = (),
     what: str = "the password",
+    readings=None,
 ):
     """
     Make a role's password in a running Postgres the wanted one, without the old one.
@@ -73,10 +74,11 @@ def role_password(
     + volume: the data volume; when it exists but the service is stopped, the database is
       started with `start` (argv) first, and checked once it runs
     + what: how messages name the password, e.g. "POSTGRES_PASSWORD"
+    + readings: facts read beforehand (`pyinfra_batch.read_facts`); default: ask the host
 
     No change when the stored verifier matches `password` (checked from a digest of it).
     """
-    state = host.get_fact(StoredRolePassword, project=project, service=service, superuser=superuser, role=role)
+    state = (readings or host).get_fact(StoredRolePassword, project=project, service=service, superuser=superuser, role=role)
     if state.error:
         raise OperationError(f"cannot read the password of role {role} in {service} ({state.container}): {state.error}")
     if not state.container:
@@ -99,7 +101,7 @@ def role_password(
 
 
 @operation()
-def data_version_fits(project: str, service: str, volume: str, image: str, steps: str = ""):
+def data_version_fits(project: str, service: str, volume: str, image: str, steps: str = "", readings=None):
     """
     Stop before anything is touched when the data volume was initialised by another Postgres
     major version than `image`'s (that server would refuse to start on it, or worse, a
@@ -108,9 +110,10 @@ def data_version_fits(project: str, service: str, volume: str, image: str, steps
     + project, service, volume: the compose project, its Postgres service, its data volume
     + image: the Postgres image the deploy will run (its tag names the major version)
     + steps: what the user should do instead, appended to the error
+    + readings: facts read beforehand (`pyinfra_batch.read_facts`); default: ask the host
     """
     want = cmd.image_major(image)
-    have = host.get_fact(DataVersion, project=project, service=service, volume=volume, image=image)
+    have = (readings or host).get_fact(DataVersion, project=project, service=service, volume=volume, image=image)
     if not have:
         host.noop(f"no data volume {volume} yet")
         return

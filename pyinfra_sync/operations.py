@@ -68,7 +68,8 @@ def _hash_on_target(dest_root: str, trees: Sequence[str], excludes: Sequence[str
 
 @operation()
 def sync_trees(
-    src_root: str, dest_root: str, trees: Sequence[str], excludes: Iterable[str] = (), checksum: bool = False
+    src_root: str, dest_root: str, trees: Sequence[str], excludes: Iterable[str] = (), checksum: bool = False,
+    readings=None,
 ):
     """
     Make some directory trees on the target equal to local ones: upload new and changed
@@ -81,6 +82,7 @@ def sync_trees(
       component) never uploaded and never touched on the target: node_modules, .venv...
     + checksum: compare every file by a fresh sha256 on both sides, trusting no cache
       (like rsync -c); by default a quick check of sizes and mtimes decides what is read
+    + readings: facts read beforehand (`pyinfra_batch.read_facts`); default: ask the host
 
     A no-op sync runs one command on the target and reads no file's content on either
     side (see quick.py, hashcache.py, listing.py). Files keep their executable bit and
@@ -104,7 +106,7 @@ def sync_trees(
     files = scan(src_root, trees, excludes)
     hashes = HashCache.load(cache_file(src_root))
     hashed_there: tuple[str, ...] = ()
-    listing = host.get_fact(TreeListing, root=dest_root, trees=trees, excludes=excludes)
+    listing = (readings or host).get_fact(TreeListing, root=dest_root, trees=trees, excludes=excludes)
     if checksum:  # every file hashed there too; the listing still gives the new cache its stamps
         everything = host.get_fact(TreeManifest, root=dest_root, trees=trees, excludes=excludes).files
         known = {path: entry.sha256 for path, entry in everything.items()}
