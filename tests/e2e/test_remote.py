@@ -6,6 +6,7 @@ not root: it has passwordless sudo and, on a warm box, the docker group.
 from __future__ import annotations
 
 import re
+import shlex
 import socket
 import stat
 import subprocess
@@ -221,6 +222,45 @@ def test_down_over_ssh_stops_the_stack_and_keeps_the_data(deployed, box):
     pyinfra(box.pyinfra_argv("down.py", "-y"))
     assert box.ssh("docker ps -aq --filter label=com.docker.compose.project=infra").stdout.strip() == ""
     assert box.ssh("docker volume ls -q --filter label=com.docker.compose.project=infra").stdout.strip() != ""
+
+
+def box_psql(box: DevBox, sql: str) -> str:
+    return box.ssh(f"docker compose -p infra exec -T postgres psql -U app -d app -tAc {shlex.quote(sql)}").stdout.strip()
+
+
+def test_on_a_box_a_lost_secrets_file_keeps_the_rows_and_a_purge_backs_up_to_this_machine(deployed, box, tmp_path: Path):
+    """Issue 11 over SSH: a regenerated password is rotated in the box's database (rows
+    kept, no secret in output or the box's process list); a purge first takes a verified
+    backup onto the controller, never only onto the box; restore.py brings it back."""
+    deploy(box)  # test_down_over_ssh left the stack stopped (data kept)
+    box_psql(box, "CREATE TABLE kept_rows (v text); INSERT INTO kept_rows VALUES ('a'), ('b'), ('c');")
+    secrets_path = REPO / "secrets" / f"{box.name}.env"
+    old = secrets_of(box)["POSTGRES_PASSWORD"]
+    secrets_path.unlink()
+    sampler = "while :; do ps -eo args >>/tmp/ps-samples-11; sleep 0.1; done"
+    box.exec("sh", "-c", f"rm -f /tmp/ps-samples-11; nohup sh -c '{sampler}' >/dev/null 2>&1 &")
+    try:
+        rotated = deploy(box, "-vvv")
+    finally:
+        box.exec("pkill", "-f", "ps-samples-11", check=False)
+    new = secrets_of(box)["POSTGRES_PASSWORD"]
+    samples = box.exec("cat", "/tmp/ps-samples-11").stdout
+    assert new != old and "rotate POSTGRES_PASSWORD of role app" in rotated.stdout, rotated.stdout[-3000:]
+    assert health(box) == {service: "healthy" for service in SERVICES}
+    assert box_psql(box, "SELECT count(*) FROM kept_rows") == "3"
+    for secret in (old, new):
+        assert secret not in rotated.stdout and secret not in samples
+    assert samples.count("\n") > 10
+
+    where = ["--data", f"backup_dir={tmp_path}"]
+    pyinfra(box.pyinfra_argv("down.py", "--data", "purge=true", *where, "-y"))
+    assert box.ssh("docker volume ls -q --filter label=com.docker.compose.project=infra").stdout.strip() == ""
+    (dump,) = (tmp_path / box.name / "infra").glob("*.dump")
+    assert stat.S_IMODE(dump.stat().st_mode) == 0o600 and dump.stat().st_size > 0
+    deploy(box)  # a fresh, empty database
+    pyinfra(box.pyinfra_argv("restore.py", *where, "-y"))
+    assert box_psql(box, "SELECT count(*) FROM kept_rows") == "3"
+    assert health(box) == {service: "healthy" for service in SERVICES}
 
 
 def test_unresolvable_host_name_stops_before_any_host():
