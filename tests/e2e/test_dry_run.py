@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import stat
 import time
 from dataclasses import dataclass
@@ -228,14 +227,18 @@ def test_no_secret_in_any_dry_run_output(workspace, six_changes, flags):
 
 
 def test_no_secret_in_a_failing_run(workspace, six_changes):
-    """A real run that uploads the new .env, then fails in `compose up` (redis's port is
-    taken): -vvv echoes every command and output, the failure shows logs and probes."""
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        ports = {**PORTS, "redis": taken.getsockname()[1]}
-        result = workspace.pyinfra("-y", "-vvv", ports=json.dumps(ports), health_timeout="60")
+    """A real run that uploads the new .env, then fails in `compose up` (the api's new image
+    exits at once, so web's dependency fails; a taken port would be caught by the preflight
+    before anything is touched): -vvv echoes every command and output, the failure shows
+    logs and probes, and the rollback's output follows."""
+    dockerfile = workspace.repo / "infra" / "docker" / "api.Dockerfile"
+    good = dockerfile.read_text()
+    dockerfile.write_text(good + '\nCMD ["sh", "-c", "echo bad start; exit 1"]\n')
+    try:
+        result = workspace.pyinfra("-y", "-vvv", health_timeout="60")
+    finally:
+        dockerfile.write_text(good)
     assert result.returncode != 0
-    assert "docker compose up failed" in result.stdout + result.stderr
+    assert "docker compose up failed" in result.stdout + result.stderr, result.stdout[-3000:]
     assert_no_secret(workspace, result)
     assert os.stat(workspace.target / ".env").st_mode & 0o777 == 0o600
