@@ -23,10 +23,10 @@ from tests.e2e.helpers import PYINFRA, REPO, assert_no_change, http_get, read_en
 
 SERVICES = {"postgres", "redis", "api", "web"}
 STACK_PORTS = (8000, 3000, 5432, 6379)  # group_data/all.py defaults, published on the box's loopback
-# Remote commands of a no-op deploy: the issue 5 goal (then measured: 9; with the batched
-# reads of issue 13, 2 @local by -vv). Lower it once measured over SSH;
-# a rise means a new fact or a lost noop: see the command list the failure prints.
-NOOP_COMMAND_BUDGET = 10
+# Remote commands of a no-op deploy (issue 5: 9; with issue 13's batched reads: 2, the
+# home/registry probe and the batch). A rise means a new fact outside the batch
+# (devstack/reads.py) or a lost noop: see the command list the failure prints.
+NOOP_COMMAND_BUDGET = 2
 
 
 def pyinfra(argv: list[str], check: bool = True) -> subprocess.CompletedProcess:
