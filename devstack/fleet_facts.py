@@ -55,13 +55,3 @@ class DeployRecord(FactBase["Deployed | None"]):
 
     def process(self, output: list[str]) -> Deployed | None:
         return parse_record("\n".join(output))
-
-
-class HomeDir(FactBase[str]):
-    """The login user's home directory (project_dir's "~")."""
-
-    def command(self) -> str:
-        return 'echo "$HOME"'
-
-    def process(self, output: list[str]) -> str:
-        return "".join(output).strip()

@@ -31,8 +31,8 @@ from pyinfra_sync.manifest import local_manifest
 from pyinfra_sync.plan import plan_sync
 
 from devstack import fleet, hostdata, record, stack
-from devstack.facts import FileStates, MissingImages
-from devstack.fleet_facts import DeployRecord, DockerRootFree, FreeDisk, HomeDir
+from devstack.facts import FileStates, MissingImages, Target, TargetBasics
+from devstack.fleet_facts import DeployRecord, DockerRootFree, FreeDisk
 from devstack.secrets import SECRET_KEYS, secrets_file
 
 COMMANDS = 2  # remote commands per reachable host (the table and --json say it too)
@@ -84,11 +84,9 @@ def look(host, inventory) -> fleet.HostStatus:
         settings = hostdata.load(host, inventory)
     except SettingsError as error:
         return fleet.HostStatus(host.name, error=f"invalid settings: {error}")
-    first = host.get_fact(FactBatch, parts=(Part("home", HomeDir), Part("docker", DockerPresence), Part("free", DockerRootFree)))
-    presence, home = first.get("docker"), first.get("home") or "/root"
-    root = settings.project_dir
-    if root.startswith("~"):
-        root = home.rstrip("/") + root[1:]
+    first = host.get_fact(FactBatch, parts=(Part("home", TargetBasics), Part("docker", DockerPresence), Part("free", DockerRootFree)))
+    presence, target = first.get("docker"), first.get("home")
+    root = stack.project_root(settings.project_dir, target.home if isinstance(target, Target) else "")
     secrets, secrets_missing = read_secrets(secrets_file(stack.REPO, host.name, hostdata.is_remote(host)))
     modes = ("official", "local") if settings.images == "auto" else (settings.images,)
     try:

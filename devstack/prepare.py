@@ -58,9 +58,7 @@ def prepare(host, inventory) -> stack.Stack:
         secrets = load_secrets(secrets_file(stack.REPO, host.name, remote), remote)
         probe = stack.OFFICIAL_IMAGES["POSTGRES_IMAGE"] if settings.images == "auto" else None
         target = host.get_fact(facts.TargetBasics, image=probe)
-        root = settings.project_dir
-        if root.startswith("~"):
-            root = (target.home or "/root").rstrip("/") + root[1:]
+        root = stack.project_root(settings.project_dir, target.home)
         return stack.decide(settings, secrets, choose_images(host, settings.images, target), root)
     except SettingsError as error:
         _exit(host, error)

@@ -132,6 +132,13 @@ def stand_ins(images: dict[str, str], profiles: tuple[str, ...]) -> dict[str, st
     }
 
 
+def project_root(project_dir: str, home: str) -> str:
+    """project_dir on the target, its leading ~ being the login user's home there."""
+    if not project_dir.startswith("~"):
+        return project_dir
+    return (home or "/root").rstrip("/") + project_dir[1:]
+
+
 def decide(settings: Settings, secrets: dict[str, str], images: dict[str, str], root: str) -> Stack:
     values = env_values(settings, secrets, images, extra_ca_pem(settings.extra_ca_certs))
     header = "Rendered by deploy.py from group_data/ and your secrets file: edits here are overwritten."

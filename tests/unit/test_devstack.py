@@ -11,7 +11,7 @@ import pytest
 from devstack.envfile import quote, render
 from devstack.secrets import load_secrets, secrets_file
 from devstack.settings import validate
-from devstack.stack import extra_ca_pem, urls
+from devstack.stack import extra_ca_pem, project_root, urls
 from pyinfra_compose.errors import SettingsError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,3 +127,9 @@ def test_extra_ca_certs_must_be_pem(tmp_path):
 def test_urls_show_the_configured_ports():
     shown = urls(check({"ports": {**defaults()["ports"], "api": 8001}, "profiles": ["pgadmin"]}))
     assert shown["API"] == "http://localhost:8001" and shown["pgAdmin"] == "http://localhost:5050"
+
+
+def test_project_root_expands_the_targets_home_only():
+    assert project_root("~/devstack", "/home/dev/") == "/home/dev/devstack"
+    assert project_root("~/devstack", "") == "/root/devstack"  # a home the target did not say
+    assert project_root("/srv/~x", "/home/dev") == "/srv/~x"
