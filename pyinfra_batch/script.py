@@ -41,7 +41,9 @@ def script(parts: Sequence[Part], mark: str) -> str:
     carries its exit status. stderr is dropped from the batch: a part that fails is read
     again on its own, where pyinfra shows its error."""
     # No temporary directory (a full /tmp): no part is answered, each is asked on its own.
-    lines = ['_b="$(mktemp -d)" || exit 0', "trap 'rm -rf \"$_b\"' EXIT"]
+    # A cut connection (the deploy killed, SSH dropped) hangs the shell up: remove the
+    # directory then too (an EXIT trap alone does not run when a signal ends sh).
+    lines = ['_b="$(mktemp -d)" || exit 0', "trap 'rm -rf \"$_b\"' EXIT", "trap 'rm -rf \"$_b\"; exit 129' HUP INT TERM"]
     for index, part in enumerate(parts):
         lines.append(
             f'{{ ( {guarded(part)}\n) >"$_b/{index}" 2>/dev/null </dev/null; echo $? >"$_b/{index}.rc"; }} &'

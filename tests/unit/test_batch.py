@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import time
 from types import SimpleNamespace
 
 from pyinfra.api import FactBase
@@ -172,3 +175,17 @@ def test_a_failed_or_unparsable_part_is_asked_again():
 
 def test_readings_are_a_host_for_the_operations():
     assert isinstance(Readings(FakeHost(), {}).get_fact(Echo, word="z"), str)
+
+
+def test_a_hung_up_batch_removes_its_temporary_directory(tmp_path):
+    mark = marker()
+    text = script([Part('echo "$_b" > ' + str(tmp_path / "dir") + "; sleep 30")], mark)
+    proc = subprocess.Popen(["sh", "-c", text])
+    for _ in range(100):
+        if (tmp_path / "dir").exists() and (tmp_path / "dir").read_text().strip():
+            break
+        time.sleep(0.05)
+    directory = (tmp_path / "dir").read_text().strip()
+    proc.send_signal(signal.SIGHUP)
+    assert proc.wait(timeout=10) == 129
+    assert directory.startswith("/") and not os.path.exists(directory)
